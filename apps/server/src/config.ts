@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Everything the runnable takes from the environment, parsed once, with clear errors. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  jwtSecret: Uint8Array;
+  logLevel: string;
+  webDir: string | undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const dataDir = resolve(env.SELFTRACKER_DATA_DIR ?? './.selftracker');
+  mkdirSync(dataDir, { recursive: true });
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    jwtSecret: loadSecret(env.SELFTRACKER_JWT_SECRET, dataDir),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    webDir: env.SELFTRACKER_WEB_DIR,
+  };
+}
+
+/** The JWT signing secret: from the environment, or generated once and kept (0600) in the data directory. */
+function loadSecret(fromEnv: string | undefined, dataDir: string): Uint8Array {
+  if (fromEnv) {
+    if (Buffer.byteLength(fromEnv) < 32) throw new Error('SELFTRACKER_JWT_SECRET must be at least 32 bytes');
+    return new TextEncoder().encode(fromEnv);
+  }
+  const file = join(dataDir, 'jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}

@@ -1,0 +1,42 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ENTITY_NAMES, type EntityData, type EntityName } from './entities.ts';
+
+/** JSON with keys sorted at every level and no white space (PROTOCOL.md "Checksums"). */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+const encoder = new TextEncoder();
+
+/** First 4 bytes (big-endian) of SHA-256 of the row's canonical `{data, deleted, entity_id}`. */
+export function rowHash(entityId: string, deleted: boolean, data: EntityData | null): number {
+  const d = sha256(encoder.encode(canonicalJson({ data: deleted ? null : data, deleted, entity_id: entityId })));
+  return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+}
+
+/** Accumulates row hashes of one entity: sum modulo 2^32, as 8 lowercase hex digits. */
+export class ChecksumAccumulator {
+  count = 0;
+  #sum = 0;
+  add(entityId: string, deleted: boolean, data: EntityData | null): void {
+    this.#sum = (this.#sum + rowHash(entityId, deleted, data)) >>> 0;
+    this.count++;
+  }
+  get checksum(): string {
+    return this.#sum.toString(16).padStart(8, '0');
+  }
+}
+
+/** One accumulator per entity, all three always present. */
+export function createChecksums(): Record<EntityName, ChecksumAccumulator> {
+  return Object.fromEntries(ENTITY_NAMES.map((n) => [n, new ChecksumAccumulator()])) as Record<
+    EntityName,
+    ChecksumAccumulator
+  >;
+}

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+/**
+ * The entity registry: the one place that knows SelfTracker's tables, their fields, types,
+ * limits and defaults (PROTOCOL.md "Entities"). Servers, clients and storage layers derive their
+ * schemas, SQL column lists and validation from it; table and column names never come from a request.
+ */
+
+export type FieldKind = 'text' | 'boolean' | 'integer' | 'uuid';
+export type FieldValue = string | number | boolean | null;
+
+export interface FieldSpec {
+  readonly name: string;
+  /** Storage kind: decides the SQL column type and how values are read back. */
+  readonly kind: FieldKind;
+  readonly nullable: boolean;
+  /** Must be present in a CREATE. */
+  readonly required: boolean;
+  /** Value a CREATE gets when it leaves the field out (only for fields that are not required). */
+  readonly default: FieldValue;
+  /** Validates one value of this field. */
+  readonly schema: z.ZodType<FieldValue>;
+}
+
+export interface EntitySpec {
+  readonly name: EntityName;
+  readonly fields: readonly FieldSpec[];
+  readonly fieldNames: readonly string[];
+  readonly byName: ReadonlyMap<string, FieldSpec>;
+  /** Cross-field rule checked against the row as it would be after an operation; returns a message or null. */
+  readonly check: (row: Readonly<Record<string, FieldValue>>) => string | null;
+}
+
+export const ENTITY_NAMES = ['projects', 'tasks', 'timers'] as const;
+export type EntityName = (typeof ENTITY_NAMES)[number];
+export const TASK_STATUSES = ['todo', 'in-progress', 'done'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Counts Unicode code points (PROTOCOL.md: string lengths count code points). */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(s: unknown): s is string {
+  return typeof s === 'string' && s.length === 36 && UUID_RE.test(s);
+}
+
+/** Text that PostgreSQL and SQLite store unchanged: no NUL, no lone surrogate. */
+function storable(s: string): boolean {
+  return !s.includes('\u0000') && s.isWellFormed();
+}
+
+function text(min: number, max: number) {
+  return z
+    .string({ error: 'must be a string' })
+    .refine((s) => storable(s), 'must not contain NUL or unpaired surrogates')
+    .refine((s) => {
+      const n = s.length < min || s.length > max * 2 ? -1 : codePointLength(s);
+      return n >= min && n <= max;
+    }, `must be ${min}..${max} characters`);
+}
+const integer = z
+  .number({ error: 'must be an integer' })
+  .refine((n) => Number.isSafeInteger(n), 'must be an integer');
+const epoch = integer.refine((n) => n >= 0, 'must be a non-negative ms epoch');
+const uuid = z.string({ error: 'must be a UUID' }).refine((s) => isUuid(s), 'must be a UUID');
+const color = z
+  .string({ error: 'must be a #rrggbb colour' })
+  .refine((s) => /^#[0-9a-fA-F]{6}$/.test(s), 'must be a #rrggbb colour');
+
+interface FieldDef {
+  kind: FieldKind;
+  schema: z.ZodType<string | number | boolean>;
+  nullable?: boolean;
+  required?: boolean;
+  default?: FieldValue;
+}
+
+function defineEntity(
+  name: EntityName,
+  defs: Record<string, FieldDef>,
+  check: EntitySpec['check'] = () => null,
+): EntitySpec {
+  const all: Record<string, FieldDef> = {
+    ...defs,
+    created_at: { kind: 'integer', schema: epoch, required: true },
+    updated_at: { kind: 'integer', schema: epoch, required: true },
+  };
+  const fields = Object.entries(all).map(([fname, d]): FieldSpec => {
+    const nullable = d.nullable ?? false;
+    return {
+      name: fname,
+      kind: d.kind,
+      nullable,
+      required: d.required ?? false,
+      default: d.default ?? null,
+      schema: (nullable ? d.schema.nullable() : d.schema) as z.ZodType<FieldValue>,
+    };
+  });
+  return {
+    name,
+    fields,
+    fieldNames: fields.map((f) => f.name),
+    byName: new Map(fields.map((f) => [f.name, f])),
+    check,
+  };
+}
+
+export const ENTITIES: Readonly<Record<EntityName, EntitySpec>> = {
+  projects: defineEntity('projects', {
+    name: { kind: 'text', schema: text(1, 200), required: true },
+    color: { kind: 'text', schema: color, nullable: true },
+    archived: { kind: 'boolean', schema: z.boolean({ error: 'must be a boolean' }), default: false },
+  }),
+  tasks: defineEntity('tasks', {
+    title: { kind: 'text', schema: text(1, 500), required: true },
+    description: { kind: 'text', schema: text(0, 10_000), nullable: true },
+    status: {
+      kind: 'text',
+      schema: z.enum(TASK_STATUSES, { error: 'must be one of todo, in-progress, done' }),
+      default: 'todo',
+    },
+    project_id: { kind: 'uuid', schema: uuid, nullable: true },
+    due_at: { kind: 'integer', schema: integer, nullable: true },
+  }),
+  timers: defineEntity(
+    'timers',
+    {
+      task_id: { kind: 'uuid', schema: uuid, nullable: true },
+      project_id: { kind: 'uuid', schema: uuid, nullable: true },
+      note: { kind: 'text', schema: text(0, 1_000), nullable: true },
+      started_at: { kind: 'integer', schema: epoch, required: true },
+      stopped_at: { kind: 'integer', schema: epoch, nullable: true },
+    },
+    (row) => {
+      const { started_at: s, stopped_at: e } = row;
+      return typeof s === 'number' && typeof e === 'number' && e < s ? 'stopped_at: must be >= started_at' : null;
+    },
+  ),
+};
+
+/** The registry entry for `name`, or undefined for anything that is not an entity (safe against `__proto__`). */
+export function getEntity(name: unknown): EntitySpec | undefined {
+  return typeof name === 'string' && Object.hasOwn(ENTITIES, name) ? ENTITIES[name as EntityName] : undefined;
+}
+
+export type EntityData = Record<string, FieldValue>;
+
+/**
+ * Validates the `data` of an operation: a CREATE must carry every required field, an UPDATE is a patch.
+ * Returns the first problem as `field: message`, or null.
+ */
+export function validateData(spec: EntitySpec, data: unknown, mode: 'create' | 'update'): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'data: must be an object';
+  const obj = data as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const f = spec.byName.get(key);
+    if (!f) return `${key}: unknown field`;
+    const r = f.schema.safeParse(obj[key]);
+    if (!r.success) return `${key}: ${r.error.issues[0]?.message ?? 'invalid value'}`;
+  }
+  if (mode === 'create') {
+    for (const f of spec.fields) if (f.required && !(f.name in obj)) return `${f.name}: required`;
+  }
+  return null;
+}
+
+/** A complete row's data (every field, nulls included) from a CREATE's data and the defaults. */
+export function withDefaults(spec: EntitySpec, data: EntityData): EntityData {
+  const out: EntityData = {};
+  for (const f of spec.fields) out[f.name] = Object.hasOwn(data, f.name) ? data[f.name]! : f.default;
+  return out;
+}

@@ -1,0 +1,166 @@
+import {
+  credentialsSchema,
+  MAX_OPS_PER_PUSH,
+  MAX_PULL_LIMIT,
+  DEFAULT_PULL_LIMIT,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  pushRequestSchema,
+  refreshRequestSchema,
+  toError,
+} from '@selftracker/core';
+import { type Context, Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './context.ts';
+import { silentLogger, systemClock } from './context.ts';
+import type { Database } from './db/database.ts';
+import { limitBody, readJson } from './http.ts';
+import { type AuthService, createAuthService } from './services/auth.ts';
+import { createPokeHub } from './services/pokes.ts';
+import { type PruneResult, prune } from './services/prune.ts';
+import { createSyncService, type SyncService } from './services/sync.ts';
+import { openEventStream } from './services/events.ts';
+
+export interface ServerDeps {
+  db: Database;
+  auth: AuthOptions;
+  clock?: Clock;
+  log?: Logger;
+  limits?: LimitOptions;
+  sync?: SyncOptions;
+  /** The caller's network address, for per-address rate limits (the runnable reads it from the socket). */
+  clientAddress?: (c: Context) => string;
+}
+
+export interface SelfTrackerServer {
+  /** The Hono app serving `/v1/*`. */
+  readonly app: Hono<Env>;
+  readonly authService: AuthService;
+  readonly syncService: SyncService;
+  /** Prunes tombstones, ledger entries past the horizon and expired refresh tokens. */
+  prune(): Promise<PruneResult>;
+  /** Ends open event streams and stops listening; does not close the database. */
+  close(): Promise<void>;
+}
+
+type Env = { Variables: { userId: string; requestId: string } };
+
+/** Builds the sync server from injected storage, auth settings, clock and logger. Never reads env, never listens. */
+export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? silentLogger;
+  const horizonMs = deps.sync?.horizonMs ?? 90 * 24 * 3600 * 1000;
+  const authService = createAuthService(deps.db, clock, deps.auth, deps.limits ?? {});
+  const syncService = createSyncService(deps.db, clock, { horizonMs });
+  const hub = await createPokeHub(deps.db);
+  const streams = new Set<() => void>();
+  const address = deps.clientAddress ?? (() => 'unknown');
+  const app = new Hono<Env>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    log.info(
+      {
+        req_id: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        user_id: c.get('userId'),
+      },
+      'request',
+    );
+  });
+  app.onError((err, c) => {
+    if (ProtocolError.is(err)) {
+      if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
+      if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+      return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    }
+    log.error({ req_id: c.get('requestId'), err: toError(err) }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: `internal error (request ${c.get('requestId')})` } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+
+  app.use('/v1/*', async (c, next) => {
+    const v = c.req.header(PROTOCOL_HEADER);
+    if (v !== undefined && v.trim() !== String(PROTOCOL_VERSION)) {
+      throw new ProtocolError('upgrade_required', `this server speaks protocol ${PROTOCOL_VERSION}`);
+    }
+    await next();
+  });
+
+  // Auth
+  app.post('/v1/auth/signup', limitBody, async (c) => {
+    const { email, password } = await readJson(c, credentialsSchema);
+    return c.json(await authService.signup(email, password, address(c)), 201);
+  });
+  app.post('/v1/auth/login', limitBody, async (c) => {
+    const { email, password } = await readJson(c, credentialsSchema);
+    return c.json(await authService.login(email, password, address(c)));
+  });
+  app.post('/v1/auth/refresh', limitBody, async (c) => {
+    const { refresh_token } = await readJson(c, refreshRequestSchema);
+    return c.json(await authService.refresh(refresh_token, address(c)));
+  });
+  app.post('/v1/auth/logout', limitBody, async (c) => {
+    const { refresh_token } = await readJson(c, refreshRequestSchema);
+    await authService.logout(refresh_token, address(c));
+    return c.body(null, 204);
+  });
+
+  // Sync (authenticated)
+  app.use('/v1/sync/*', async (c, next) => {
+    const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(c.req.header('authorization') ?? '');
+    if (!m) throw new ProtocolError('unauthorized', 'missing or malformed bearer token');
+    c.set('userId', await authService.verify(m[1]!));
+    await next();
+  });
+  app.post('/v1/sync/push', limitBody, async (c) => {
+    const req = await readJson(c, pushRequestSchema);
+    if (req.ops.length > MAX_OPS_PER_PUSH) {
+      throw new ProtocolError('payload_too_large', `at most ${MAX_OPS_PER_PUSH} operations per push`);
+    }
+    return c.json(await syncService.push(c.get('userId'), req));
+  });
+  app.get('/v1/sync/pull', async (c) => {
+    const { cursor, limit, ...rest } = c.req.query();
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw new ProtocolError('invalid_request', `${unknown}: unknown query parameter`);
+    let n = DEFAULT_PULL_LIMIT;
+    if (limit !== undefined) {
+      n = /^\d{1,5}$/.test(limit) ? Number(limit) : 0;
+      if (n < 1 || n > MAX_PULL_LIMIT) {
+        throw new ProtocolError('invalid_request', `limit: must be an integer 1..${MAX_PULL_LIMIT}`);
+      }
+    }
+    const body = await syncService.pull(c.get('userId'), cursor, n);
+    return c.body(body, 200, { 'content-type': 'application/json' });
+  });
+  app.get('/v1/sync/checksum', async (c) => c.json(await syncService.checksum(c.get('userId'))));
+  app.get('/v1/sync/events', (c) =>
+    openEventStream({
+      hub,
+      userId: c.get('userId'),
+      signal: c.req.raw.signal,
+      keepAliveMs: deps.sync?.keepAliveMs ?? 25_000,
+      streams,
+    }),
+  );
+
+  return {
+    app,
+    authService,
+    syncService,
+    prune: () => prune(deps.db, clock.now(), horizonMs),
+    async close() {
+      for (const end of [...streams]) end();
+      await hub.close();
+    },
+  };
+}

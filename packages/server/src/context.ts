@@ -1,0 +1,41 @@
+import type { Database } from './db/database.ts';
+
+/** Time source, injected so tests can fake it. */
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A pino-compatible structured logger (only the methods the server uses). */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface AuthOptions {
+  /** HS256 secret for access tokens (at least 32 bytes). */
+  jwtSecret: Uint8Array;
+  /** Access token lifetime in seconds (at most 3600; default 900). */
+  accessTtlSeconds?: number;
+  /** Refresh token lifetime in ms (default 60 days). */
+  refreshTtlMs?: number;
+  /** scrypt cost N (default 2^15 = 32 MiB per hash). Tests may lower it. */
+  scryptN?: number;
+}
+
+export interface LimitOptions {
+  /** Auth requests per address per minute (default 300; PROTOCOL.md wants at least 60). */
+  authPerAddressPerMinute?: number;
+  /** Failed logins per email within the window before every login is refused (default 10). */
+  loginFailures?: number;
+  loginWindowMs?: number;
+}
+
+export interface SyncOptions {
+  /** Tombstones and ledger entries are kept at least this long (default 90 days). */
+  horizonMs?: number;
+  /** SSE comment interval (default 25 s). */
+  keepAliveMs?: number;
+}

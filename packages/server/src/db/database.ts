@@ -1,0 +1,152 @@
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema.ts';
+
+/** Anything that runs parameterised SQL: the database itself or an open transaction. */
+export interface Sql {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * The storage the server runs on: PGlite (embedded) or a PostgreSQL server, one code path.
+ * Hot paths use `query`/`transaction` with SQL built from the entity registry; the rest uses `orm` (Drizzle).
+ */
+export interface Database extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  readonly orm: Orm;
+  /** Runs `fn` in one transaction; `repeatable read` gives every statement one snapshot. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: { isolation?: 'repeatable read' }): Promise<T>;
+  /** Subscribes to a NOTIFY channel; resolves once the subscription is active. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATION_LOCK = 7_466_330_001; // pg_advisory_lock key: one migrator at a time per database
+
+// bigint as JS number: every bigint column holds ms epochs or per-user versions, far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** Opens a PostgreSQL server database through a node-postgres pool and applies migrations. */
+export async function openPostgres(url: string, opts: { poolSize?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing the process
+  const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+  const lock = await pool.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migratePg(drizzlePg(lock, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    lock.release();
+  }
+  const listeners = new Map<string, Set<(p: string) => void>>();
+  let listenClient: pg.Client | undefined;
+  const ensureListener = async (): Promise<pg.Client> => {
+    if (listenClient) return listenClient;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on('notification', (msg) => {
+      for (const cb of listeners.get(msg.channel) ?? []) cb(msg.payload ?? '');
+    });
+    client.on('error', () => {
+      // The listening connection died: reconnect and re-subscribe every channel.
+      listenClient = undefined;
+      setTimeout(() => {
+        void resubscribe().catch(() => {});
+      }, 1000).unref();
+    });
+    listenClient = client;
+    return client;
+  };
+  const resubscribe = async () => {
+    if (closed || listeners.size === 0) return;
+    const client = await ensureListener();
+    for (const ch of listeners.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(ch)}`);
+  };
+  let closed = false;
+  return {
+    kind: 'postgres',
+    orm,
+    async query(text, params) {
+      return (await pool.query(text, params as unknown[])).rows;
+    },
+    async transaction(fn, o) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query(o?.isolation ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
+        const tx: Sql = { query: async (text, params) => (await client.query(text, params as unknown[])).rows };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async listen(channel, onPayload) {
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        const client = await ensureListener();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    async close() {
+      closed = true;
+      await listenClient?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
+/** Opens an embedded PGlite database (in memory when `dataDir` is undefined) and applies migrations. */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  const db = new PGlite(dataDir);
+  await db.waitReady;
+  const orm = drizzlePglite(db, { schema }) as unknown as Orm;
+  await migratePglite(drizzlePglite(db, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+  return {
+    kind: 'pglite',
+    orm,
+    async query(text, params) {
+      return (await db.query(text, params as unknown[])).rows as never[];
+    },
+    async transaction(fn) {
+      // PGlite has one connection: transactions are serialized, so every isolation level holds.
+      return db.transaction((t) =>
+        fn({ query: async (text, params) => (await t.query(text, params as unknown[])).rows as never[] }),
+      );
+    },
+    async listen(channel, onPayload) {
+      const unsub = await db.listen(channel, onPayload);
+      return async () => unsub();
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+/** Opens PostgreSQL when `url` is set, PGlite (persisted in `dataDir`) otherwise. */
+export function openDatabase(opts: { url?: string | undefined; dataDir?: string | undefined }): Promise<Database> {
+  return opts.url ? openPostgres(opts.url) : openPglite(opts.dataDir);
+}

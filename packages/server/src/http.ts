@@ -1,0 +1,34 @@
+import { MAX_BODY_BYTES, ProtocolError } from '@selftracker/core';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+
+/** Rejects bodies over 2 MiB with `413 payload_too_large`, also when no Content-Length is sent. */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ProtocolError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+  },
+});
+
+/** Reads a JSON body: `415` for another media type, `400` for malformed JSON or the wrong shape. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new ProtocolError('unsupported_media_type', 'the body must be application/json');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch (e: unknown) {
+    if (ProtocolError.is(e)) throw e;
+    throw new ProtocolError('invalid_request', 'the body is not valid JSON');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new ProtocolError('invalid_request', `${where}${issue?.message ?? 'wrong shape'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type AuthResponse, codePointLength, ProtocolError, uuidv7 } from '@selftracker/core';
+import { eq } from 'drizzle-orm';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { AuthOptions, Clock, LimitOptions } from '../context.ts';
+import type { Database } from '../db/database.ts';
+import { refreshTokens, users } from '../db/schema.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { WindowCounter } from './rate-limit.ts';
+
+const ISSUER = 'selftracker';
+const ALG = 'HS256';
+const EMAIL_RE = /^[^\s@"(),:;<>[\\\]]+@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\]]+$/u;
+
+export interface AuthService {
+  signup(email: string, password: string, address: string): Promise<AuthResponse>;
+  login(email: string, password: string, address: string): Promise<AuthResponse>;
+  refresh(refreshToken: string, address: string): Promise<AuthResponse>;
+  logout(refreshToken: string, address: string): Promise<void>;
+  /** The user id of a valid access token; throws `unauthorized` otherwise. */
+  verify(accessToken: string): Promise<string>;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
+
+export function createAuthService(db: Database, clock: Clock, opts: AuthOptions, limits: LimitOptions): AuthService {
+  if (opts.jwtSecret.byteLength < 32) throw new Error('jwtSecret must be at least 32 bytes');
+  const accessTtl = Math.min(opts.accessTtlSeconds ?? 900, 3600);
+  const refreshTtl = opts.refreshTtlMs ?? 60 * 24 * 3600 * 1000;
+  const scryptN = opts.scryptN ?? 2 ** 15;
+  const perAddress = new WindowCounter(clock, 60_000, limits.authPerAddressPerMinute ?? 300);
+  const failures = new WindowCounter(clock, limits.loginWindowMs ?? 15 * 60_000, limits.loginFailures ?? 10);
+  // A real hash to verify against for unknown emails, so both answers take the same time.
+  const dummyHash = hashPassword(randomBytes(16).toString('hex'), scryptN);
+
+  const issue = async (userId: string): Promise<AuthResponse> => {
+    const now = clock.now();
+    const access = await new SignJWT({})
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(now / 1000) + accessTtl)
+      .sign(opts.jwtSecret);
+    const refresh = randomBytes(32).toString('base64url');
+    await db.orm
+      .insert(refreshTokens)
+      .values({ tokenHash: sha256(refresh), userId, expiresAt: now + refreshTtl, createdAt: now });
+    return { user_id: userId, access_token: access, refresh_token: refresh, expires_in: accessTtl };
+  };
+
+  const normalizeEmail = (email: string) => email.toLowerCase();
+
+  return {
+    async signup(email, password, address) {
+      perAddress.take(address, 'too many auth requests from this address');
+      if (email.length > 254 || !EMAIL_RE.test(email)) {
+        throw new ProtocolError('invalid_request', 'email: must be a valid address of at most 254 characters');
+      }
+      const n = codePointLength(password);
+      if (n < 8 || n > 256) throw new ProtocolError('invalid_request', 'password: must be 8..256 characters');
+      const id = uuidv7(clock.now());
+      const passwordHash = await hashPassword(password, scryptN);
+      const inserted = await db.orm
+        .insert(users)
+        .values({ id, email: normalizeEmail(email), passwordHash, createdAt: clock.now() })
+        .onConflictDoNothing({ target: users.email })
+        .returning({ id: users.id });
+      if (inserted.length === 0) throw new ProtocolError('email_taken', 'an account with this email already exists');
+      return issue(id);
+    },
+
+    async login(email, password, address) {
+      perAddress.take(address, 'too many auth requests from this address');
+      const key = normalizeEmail(email);
+      const wait = failures.retryAfter(key);
+      if (wait > 0) {
+        throw new ProtocolError('rate_limited', 'too many failed logins for this email', { retryAfter: wait });
+      }
+      const [user] = await db.orm.select().from(users).where(eq(users.email, key)).limit(1);
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
+      if (!user || !ok) {
+        failures.hit(key);
+        throw new ProtocolError('invalid_credentials', 'wrong email or password');
+      }
+      failures.reset(key);
+      return issue(user.id);
+    },
+
+    async refresh(refreshToken, address) {
+      perAddress.take(address, 'too many auth requests from this address');
+      const [row] = await db.orm
+        .delete(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, sha256(refreshToken)))
+        .returning({ userId: refreshTokens.userId, expiresAt: refreshTokens.expiresAt });
+      if (!row || row.expiresAt <= clock.now()) {
+        throw new ProtocolError('unauthorized', 'refresh token is invalid, expired or already used');
+      }
+      return issue(row.userId);
+    },
+
+    async logout(refreshToken, address) {
+      perAddress.take(address, 'too many auth requests from this address');
+      await db.orm.delete(refreshTokens).where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
+    },
+
+    async verify(accessToken) {
+      try {
+        const { payload } = await jwtVerify(accessToken, opts.jwtSecret, {
+          algorithms: [ALG],
+          issuer: ISSUER,
+          currentDate: new Date(clock.now()),
+        });
+        if (typeof payload.sub !== 'string') throw new ProtocolError('unauthorized', 'token has no subject');
+        return payload.sub;
+      } catch (e: unknown) {
+        if (ProtocolError.is(e)) throw e;
+        const reason = e instanceof joseErrors.JWTExpired ? 'access token expired' : 'access token is invalid';
+        throw new ProtocolError('unauthorized', reason);
+      }
+    },
+  };
+}

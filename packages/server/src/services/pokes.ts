@@ -1,0 +1,38 @@
+import type { Database } from '../db/database.ts';
+import { POKE_CHANNEL } from './sync.ts';
+
+export type PokeListener = (version: string) => void;
+
+/**
+ * Fans PostgreSQL NOTIFY pokes out to this instance's open event streams. Every instance LISTENs, so
+ * a write handled by any instance reaches every stream of that user.
+ */
+export interface PokeHub {
+  /** Registers a listener synchronously: a poke for a commit after this call is delivered. */
+  subscribe(userId: string, listener: PokeListener): () => void;
+  close(): Promise<void>;
+}
+
+export async function createPokeHub(db: Database): Promise<PokeHub> {
+  const byUser = new Map<string, Set<PokeListener>>();
+  const unlisten = await db.listen(POKE_CHANNEL, (payload) => {
+    const [userId, version] = payload.split(' ');
+    if (!userId || !version) return;
+    for (const l of byUser.get(userId) ?? []) l(version);
+  });
+  return {
+    subscribe(userId, listener) {
+      let set = byUser.get(userId);
+      if (!set) byUser.set(userId, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0 && byUser.get(userId) === set) byUser.delete(userId);
+      };
+    },
+    async close() {
+      byUser.clear();
+      await unlisten();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { ENTITY_NAMES } from '@selftracker/core';
+import { lt } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { opLedger, refreshTokens } from '../db/schema.ts';
+
+export interface PruneResult {
+  tombstones: number;
+  ledger: number;
+  refreshTokens: number;
+}
+
+/**
+ * Removes tombstones and ledger entries older than the horizon and expired refresh tokens. A user's
+ * `pruned_version` records the newest pruned tombstone, so older cursors get `410 reset_required`.
+ */
+export async function prune(db: Database, now: number, horizonMs: number): Promise<PruneResult> {
+  const before = now - horizonMs;
+  let tombstones = 0;
+  for (const entity of ENTITY_NAMES) {
+    const [r] = await db.query<{ n: number }>(
+      `WITH gone AS (DELETE FROM "${entity}" WHERE deleted AND deleted_at < $1 RETURNING user_id, version),
+            upd AS (UPDATE users u SET pruned_version = GREATEST(u.pruned_version, m.v)
+                    FROM (SELECT user_id, max(version) AS v FROM gone GROUP BY user_id) m WHERE u.id = m.user_id)
+       SELECT count(*)::int AS n FROM gone`,
+      [before],
+    );
+    tombstones += Number(r?.n ?? 0);
+  }
+  const ledger = await db.orm.delete(opLedger).where(lt(opLedger.createdAt, before)).returning({ id: opLedger.opId });
+  const tokens = await db.orm
+    .delete(refreshTokens)
+    .where(lt(refreshTokens.expiresAt, now))
+    .returning({ id: refreshTokens.tokenHash });
+  return { tombstones, ledger: ledger.length, refreshTokens: tokens.length };
+}

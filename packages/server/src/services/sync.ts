@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import {
+  type Change,
+  type ChecksumResponse,
+  canonicalJson,
+  createChecksums,
+  createHlcClock,
+  ENTITIES,
+  ENTITY_NAMES,
+  type EntityData,
+  type EntityName,
+  getEntity,
+  hlcWall,
+  isUuid,
+  type MergeRow,
+  mergeOp,
+  type Operation,
+  type OpRejectCode,
+  type OpResult,
+  ProtocolError,
+  type PushRequest,
+  type PushResponse,
+  validateOp,
+} from '@selftracker/core';
+import type { Clock } from '../context.ts';
+import type { Database, Sql } from '../db/database.ts';
+import { type ChangeRow, ENTITY_SQL } from '../db/entity-sql.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+/** NOTIFY channel carrying `<user_id> <version>` after every commit that changed a user's data. */
+export const POKE_CHANNEL = 'selftracker_poke';
+/** PROTOCOL.md: a client HLC more than this far ahead of the server's clock is replaced. */
+export const HLC_MAX_AHEAD_MS = 60_000;
+
+export interface SyncService {
+  push(userId: string, req: PushRequest): Promise<PushResponse>;
+  /** The pull response, already serialized (the hot path of a fresh device). */
+  pull(userId: string, cursor: string | undefined, limit: number): Promise<string>;
+  checksum(userId: string): Promise<ChecksumResponse>;
+}
+
+interface StoredRow extends MergeRow {
+  version: number;
+  deletedAt: number | null;
+}
+
+interface LedgerEntry {
+  hash: string;
+  /** null when the operation was applied. */
+  result: { code: OpRejectCode; message: string } | null;
+}
+
+/** Hash of an operation's content as sent: entity, entity_id, operation, data, hlc. */
+function contentHash(raw: Record<string, unknown>): string {
+  let text: string;
+  try {
+    const { entity, entity_id, operation, data, hlc } = raw;
+    text = canonicalJson({ entity, entity_id, operation, data, hlc });
+  } catch {
+    text = '\u0000unhashable'; // absurdly nested data: invalid anyway, and still answered deterministically
+  }
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+function toChange(entity: EntityName, id: string, row: StoredRow | undefined): Change | null {
+  if (!row) return null;
+  return { entity, entity_id: id, version: String(row.version), deleted: row.deleted, data: row.deleted ? null : row.data };
+}
+
+function dataFromArray(entity: EntityName, values: unknown[]): EntityData {
+  const names = ENTITIES[entity].fieldNames;
+  const data: EntityData = {};
+  for (let i = 0; i < names.length; i++) data[names[i]!] = (values[i] ?? null) as EntityData[string];
+  return data;
+}
+
+async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string>>) {
+  const rows = new Map<EntityName, Map<string, StoredRow>>();
+  for (const entity of ENTITY_NAMES) {
+    const map = new Map<string, StoredRow>();
+    rows.set(entity, map);
+    const want = ids.get(entity);
+    if (!want?.size) continue;
+    const found = await tx.query<Record<string, unknown>>(ENTITY_SQL[entity].selectByIds, [userId, [...want]]);
+    const names = ENTITIES[entity].fieldNames;
+    for (const r of found) {
+      const data: EntityData = {};
+      if (!r.deleted) for (const n of names) data[n] = r[n] as EntityData[string];
+      map.set(r.id as string, {
+        version: Number(r.version),
+        deleted: r.deleted as boolean,
+        deletedAt: (r.deleted_at as number | null) ?? null,
+        data,
+        hlc: r.hlc as Record<string, string>,
+      });
+    }
+  }
+  return rows;
+}
+
+async function writeRows(tx: Sql, userId: string, entity: EntityName, dirty: Map<string, StoredRow>) {
+  const spec = ENTITIES[entity];
+  const cols: unknown[][] = Array.from({ length: 5 + spec.fields.length }, () => []);
+  for (const [id, row] of dirty) {
+    cols[0]!.push(id);
+    cols[1]!.push(row.version);
+    cols[2]!.push(row.deleted);
+    cols[3]!.push(row.deletedAt);
+    cols[4]!.push(JSON.stringify(row.hlc));
+    spec.fields.forEach((f, i) => {
+      cols[5 + i]!.push(row.deleted ? null : (row.data[f.name] ?? null));
+    });
+  }
+  await tx.query(ENTITY_SQL[entity].upsert, [userId, ...cols]);
+}
+
+export function createSyncService(db: Database, clock: Clock, opts: { horizonMs: number }): SyncService {
+  const serverClock = createHlcClock({ node: 'server', now: () => clock.now(), maxDriftMs: HLC_MAX_AHEAD_MS });
+
+  /** PROTOCOL.md's clamp: a wall more than 60 s ahead is replaced by the server's own HLC. */
+  const clamp = (op: Operation): Operation => {
+    if (hlcWall(op.hlc) > clock.now() + HLC_MAX_AHEAD_MS) return { ...op, hlc: serverClock.tick() };
+    serverClock.receive(op.hlc);
+    return op;
+  };
+
+  return {
+    async push(userId, req) {
+      // CPU work outside the transaction: validation and content hashes.
+      const prepared = req.ops.map((raw) => ({ raw, hash: contentHash(raw), checked: validateOp(raw) }));
+      const ids = new Map<EntityName, Set<string>>();
+      for (const { raw } of prepared) {
+        const spec = getEntity(raw.entity);
+        if (spec && isUuid(raw.entity_id)) {
+          let set = ids.get(spec.name);
+          if (!set) ids.set(spec.name, (set = new Set()));
+          set.add(raw.entity_id.toLowerCase());
+        }
+      }
+      const opIds = [...new Set(req.ops.map((o) => o.op_id))];
+
+      return db.transaction(async (tx) => {
+        // Row lock on the user: serializes version assignment, so commits happen in version order.
+        const [user] = await tx.query<{ version: number }>('SELECT version FROM users WHERE id = $1 FOR UPDATE', [
+          userId,
+        ]);
+        if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
+        let version = Number(user.version);
+        const ledger = new Map<string, LedgerEntry>();
+        for (const r of await tx.query<{ op_id: string; content_hash: string; result: LedgerEntry['result'] }>(
+          'SELECT op_id, content_hash, result FROM op_ledger WHERE user_id = $1 AND op_id = ANY($2::text[])',
+          [userId, opIds],
+        )) {
+          ledger.set(r.op_id, { hash: r.content_hash, result: r.result });
+        }
+        const rows = await loadRows(tx, userId, ids);
+        const dirty = new Map<EntityName, Map<string, StoredRow>>();
+        const now = clock.now();
+        const fresh: [string, LedgerEntry][] = [];
+        const results: OpResult[] = [];
+
+        const currentRow = (raw: Record<string, unknown>): Change | null => {
+          const spec = getEntity(raw.entity);
+          if (!spec || !isUuid(raw.entity_id)) return null;
+          const id = raw.entity_id.toLowerCase();
+          return toChange(spec.name, id, rows.get(spec.name)!.get(id));
+        };
+        const reject = (op_id: string, code: OpRejectCode, message: string, raw: Record<string, unknown>) => {
+          results.push({ op_id, status: 'rejected', error: { code, message }, row: currentRow(raw) });
+        };
+
+        for (const { raw, hash, checked } of prepared) {
+          const prior = ledger.get(raw.op_id);
+          if (prior) {
+            if (prior.hash !== hash) reject(raw.op_id, 'op_id_reused', 'op_id was used before for another operation', raw);
+            else if (prior.result) reject(raw.op_id, prior.result.code, prior.result.message, raw);
+            else results.push({ op_id: raw.op_id, status: 'duplicate' });
+            continue;
+          }
+          let entry: LedgerEntry;
+          if ('code' in checked) {
+            entry = { hash, result: checked };
+          } else {
+            const op = clamp({ ...checked, entity_id: checked.entity_id.toLowerCase() });
+            const table = rows.get(op.entity)!;
+            const outcome = mergeOp(ENTITIES[op.entity], table.get(op.entity_id), op);
+            if (outcome.kind === 'changed') {
+              version++;
+              const prev = table.get(op.entity_id);
+              const row: StoredRow = {
+                ...outcome.row,
+                version,
+                deletedAt: outcome.row.deleted ? (prev?.deletedAt ?? now) : null,
+              };
+              table.set(op.entity_id, row);
+              let d = dirty.get(op.entity);
+              if (!d) dirty.set(op.entity, (d = new Map()));
+              d.set(op.entity_id, row);
+            }
+            entry = { hash, result: outcome.kind === 'rejected' ? { code: outcome.code, message: outcome.message } : null };
+          }
+          ledger.set(raw.op_id, entry);
+          fresh.push([raw.op_id, entry]);
+          if (entry.result) reject(raw.op_id, entry.result.code, entry.result.message, raw);
+          else results.push({ op_id: raw.op_id, status: 'applied' });
+        }
+
+        for (const [entity, d] of dirty) await writeRows(tx, userId, entity, d);
+        if (fresh.length > 0) {
+          await tx.query(
+            'INSERT INTO op_ledger (user_id, op_id, content_hash, result, created_at) ' +
+              'SELECT $1::uuid, o, h, r, $5::bigint FROM unnest($2::text[], $3::text[], $4::jsonb[]) AS t(o, h, r) ' +
+              'ON CONFLICT DO NOTHING',
+            [
+              userId,
+              fresh.map(([id]) => id),
+              fresh.map(([, e]) => e.hash),
+              fresh.map(([, e]) => (e.result ? JSON.stringify(e.result) : null)),
+              now,
+            ],
+          );
+        }
+        if (version !== Number(user.version)) {
+          await tx.query('UPDATE users SET version = $2 WHERE id = $1', [userId, version]);
+          await tx.query('SELECT pg_notify($1, $2)', [POKE_CHANNEL, `${userId} ${version}`]);
+        }
+        return { results, version: String(version) };
+      });
+    },
+
+    async pull(userId, cursor, limit) {
+      const after = decodeCursor(cursor);
+      const [user] = await db.query<{ pruned_version: number }>('SELECT pruned_version FROM users WHERE id = $1', [
+        userId,
+      ]);
+      if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
+      if (after > 0 && after < Number(user.pruned_version)) {
+        throw new ProtocolError('reset_required', 'cursor is older than the tombstone horizon: pull from the beginning');
+      }
+      // One statement, one snapshot: a page never mixes states from different commits.
+      const parts = ENTITY_NAMES.map((n) =>
+        ENTITY_SQL[n].changes('user_id = $1 AND version > $2', 'ORDER BY version LIMIT $3'),
+      );
+      const rows = await db.query<ChangeRow>(`${parts.join(' UNION ALL ')} ORDER BY version LIMIT $3`, [
+        userId,
+        after,
+        limit + 1,
+      ]);
+      const hasMore = rows.length > limit;
+      const page = hasMore ? rows.slice(0, limit) : rows;
+      const changes: Change[] = page.map((r) => ({
+        entity: r.entity,
+        entity_id: r.id,
+        version: String(r.version),
+        deleted: r.deleted,
+        data: r.data ? dataFromArray(r.entity, r.data) : null,
+      }));
+      const last = page.at(-1);
+      return JSON.stringify({ changes, cursor: encodeCursor(last ? Number(last.version) : after), has_more: hasMore });
+    },
+
+    async checksum(userId) {
+      return db.transaction(
+        async (tx) => {
+          const [user] = await tx.query<{ version: number }>('SELECT version FROM users WHERE id = $1', [userId]);
+          if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
+          const sums = createChecksums();
+          const parts = ENTITY_NAMES.map((n) => ENTITY_SQL[n].changes('user_id = $1', ''));
+          for (const r of await tx.query<ChangeRow>(parts.join(' UNION ALL '), [userId])) {
+            sums[r.entity].add(r.id, r.deleted, r.data ? dataFromArray(r.entity, r.data) : null);
+          }
+          const entities = Object.fromEntries(
+            ENTITY_NAMES.map((n) => [n, { count: sums[n].count, checksum: sums[n].checksum }]),
+          ) as ChecksumResponse['entities'];
+          return { version: String(user.version), entities };
+        },
+        { isolation: 'repeatable read' },
+      );
+    },
+  };
+}

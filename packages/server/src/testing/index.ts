@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import pg from 'pg';
+import { createServer, type SelfTrackerServer, type ServerDeps } from '../app.ts';
+import { type Database, openPglite, openPostgres } from '../db/database.ts';
+
+/**
+ * Test storage: a fresh PostgreSQL database with a random name when DATABASE_URL is set (dropped by
+ * `close`), otherwise an in-memory PGlite. Real databases, never mocks.
+ */
+export async function createTestDatabase(): Promise<Database & { readonly label: string }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const db = await openPglite();
+    return Object.assign(db, { label: 'pglite' });
+  }
+  const name = `selftracker_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const db = await openPostgres(u.toString());
+  const close = db.close.bind(db);
+  return Object.assign(db, {
+    label: 'postgres',
+    async close() {
+      await close();
+      const a = new pg.Client({ connectionString: url });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  });
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly db: Database;
+  readonly server: SelfTrackerServer;
+  close(): Promise<void>;
+}
+
+/** A real HTTP sync server on 127.0.0.1 and a free port, on a test database (or the one given). */
+export async function startTestServer(
+  opts: Partial<Omit<ServerDeps, 'db'>> & { db?: Database; keepDb?: boolean } = {},
+): Promise<TestServer> {
+  const db = opts.db ?? (await createTestDatabase());
+  const server = await createServer({
+    ...opts,
+    db,
+    auth: opts.auth ?? { jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!'), scryptN: 1024 },
+    clientAddress: opts.clientAddress ?? ((c) => c.req.header('x-test-address') ?? '127.0.0.1'),
+  });
+  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    server,
+    async close() {
+      await server.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      if (!opts.keepDb && !opts.db) await db.close();
+    },
+  };
+}
+
+/** Minimal protocol client for tests. */
+export function api(base: string) {
+  const call = async (method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    if (o.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(base + path, {
+      method,
+      headers,
+      body: o.body === undefined ? null : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
+    });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, headers: res.headers, body: json };
+  };
+  return {
+    call,
+    async signup(email = `u${randomBytes(6).toString('hex')}@example.com`, password = 'correct horse battery') {
+      const r = await call('POST', '/v1/auth/signup', { body: { email, password } });
+      if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return { email, password, ...(r.body as { user_id: string; access_token: string; refresh_token: string }) };
+    },
+    push: (token: string, body: unknown) => call('POST', '/v1/sync/push', { token, body }),
+    pull: (token: string, q = '') => call('GET', `/v1/sync/pull${q}`, { token }),
+  };
+}
