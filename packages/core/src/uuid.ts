@@ -1,11 +1,21 @@
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const POOL = new Uint8Array(16 * 256);
+let poolOffset = POOL.length;
+
 /** A UUID v7 (time-ordered), as PROTOCOL.md recommends for client-generated ids. */
 export function uuidv7(now: number = Date.now()): string {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  const ms = BigInt(now);
-  for (let i = 0; i < 6; i++) b[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  if (poolOffset + 10 > POOL.length) {
+    crypto.getRandomValues(POOL);
+    poolOffset = 0;
+  }
+  const r = POOL.subarray(poolOffset, poolOffset + 10);
+  poolOffset += 10;
+  const hi = Math.floor(now / 0x10000); // top 32 of the 48-bit ms timestamp
+  const lo = now % 0x10000;
+  const h = (n: number) => HEX[n & 0xff]!;
+  return (
+    h(hi >>> 24) + h(hi >>> 16) + h(hi >>> 8) + h(hi) + '-' + h(lo >>> 8) + h(lo) + '-' +
+    h(0x70 | (r[0]! & 0x0f)) + h(r[1]!) + '-' + h(0x80 | (r[2]! & 0x3f)) + h(r[3]!) + '-' +
+    h(r[4]!) + h(r[5]!) + h(r[6]!) + h(r[7]!) + h(r[8]!) + h(r[9]!)
+  );
 }

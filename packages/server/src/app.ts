@@ -15,7 +15,7 @@ import { requestId } from 'hono/request-id';
 import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './context.ts';
 import { silentLogger, systemClock } from './context.ts';
 import type { Database } from './db/database.ts';
-import { limitBody, readJson } from './http.ts';
+import { limitBody, readJson, readJsonAsSent } from './http.ts';
 import { type AuthService, createAuthService } from './services/auth.ts';
 import { createPokeHub } from './services/pokes.ts';
 import { type PruneResult, prune } from './services/prune.ts';
@@ -78,6 +78,9 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     if (ProtocolError.is(err)) {
       if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
       if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+      // The rest of an oversized body may still be arriving: close the connection instead of letting the
+      // client reuse a socket the server is about to tear down.
+      if (err.code === 'payload_too_large') c.header('Connection', 'close');
       return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
     }
     log.error({ req_id: c.get('requestId'), err: toError(err) }, 'unhandled error');
@@ -122,7 +125,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     await next();
   });
   app.post('/v1/sync/push', limitBody, async (c) => {
-    const req = await readJson(c, pushRequestSchema);
+    const req = await readJsonAsSent(c, pushRequestSchema);
     if (req.ops.length > MAX_OPS_PER_PUSH) {
       throw new ProtocolError('payload_too_large', `at most ${MAX_OPS_PER_PUSH} operations per push`);
     }

@@ -13,6 +13,19 @@ export const limitBody = bodyLimit({
 
 /** Reads a JSON body: `415` for another media type, `400` for malformed JSON or the wrong shape. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  return (await readChecked(c, schema)).parsed;
+}
+
+/**
+ * Like {@link readJson}, but hands on the body exactly as sent once the schema accepts it. Zod's output
+ * silently drops a `"__proto__"` key of a loose object, which would hide an unknown operation field
+ * (PROTOCOL.md: it makes the operation `invalid_op`). Only for schemas that check and never transform.
+ */
+export async function readJsonAsSent<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  return (await readChecked(c, schema)).sent as z.infer<S>;
+}
+
+async function readChecked<S extends z.ZodType>(c: Context, schema: S): Promise<{ parsed: z.infer<S>; sent: unknown }> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ProtocolError('unsupported_media_type', 'the body must be application/json');
@@ -30,5 +43,5 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
     throw new ProtocolError('invalid_request', `${where}${issue?.message ?? 'wrong shape'}`);
   }
-  return parsed.data;
+  return { parsed: parsed.data, sent: body };
 }

@@ -82,6 +82,12 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
     async transaction(fn, o) {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no pool error listener: without this, a connection that dies mid-transaction
+      // (backend terminated, network cut) emits an unhandled 'error' event and crashes the process.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query(o?.isolation ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
         const tx: Sql = { query: async (text, params) => (await client.query(text, params as unknown[])).rows };
@@ -94,6 +100,7 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
         });
         throw e;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     },

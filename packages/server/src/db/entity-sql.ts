@@ -8,10 +8,18 @@ export interface EntitySql {
   readonly spec: EntitySpec;
   /** $1 user_id, $2 uuid[] ids → id, version, deleted, deleted_at, hlc, fields… */
   readonly selectByIds: string;
-  /** $1 user_id, then one array per column: id, version, deleted, deleted_at, hlc, fields… */
+  /**
+   * $1 user_id, $2 a JSON array of row objects keyed by column name (id, version, deleted, deleted_at, hlc,
+   * fields…). One JSON text parameter is much cheaper to send than one array literal per column.
+   */
   readonly upsert: string;
-  /** Subquery of pull/checksum rows: entity, id, version, deleted, data (json array of the fields, or null). */
+  /** Subquery of checksum rows: entity, id, version, deleted, data (json array of the fields, or null). */
   readonly changes: (where: string, tail: string) => string;
+  /**
+   * Subquery of pull rows: `v` (version) and `j`, the change as compact JSON text built by the database
+   * (`{entity, entity_id, version, deleted, data}`), so the server never parses and re-serializes rows.
+   */
+  readonly changeJson: (where: string, tail: string) => string;
 }
 
 const PG_TYPE: Record<FieldKind, string> = { text: 'text', boolean: 'boolean', integer: 'bigint', uuid: 'uuid' };
@@ -26,25 +34,36 @@ function build(name: EntityName): EntitySql {
     ['version', 'bigint'],
     ['deleted', 'boolean'],
     ['deleted_at', 'bigint'],
-    ['hlc', 'jsonb'],
+    ['hlc', 'text'],
   ] as const;
   const all = [...meta.map(([c, t]) => [q(c), t] as const), ...spec.fields.map((f) => [q(f.name), PG_TYPE[f.kind]] as const)];
-  const arrays = all.map(([, t], i) => `$${i + 2}::${t}[]`).join(', ');
+  // hlc arrives as a JSON object (no string-in-string escaping) and is kept verbatim: json::text is the input text.
+  const recordType = all.map(([c, t]) => `${c} ${c === '"hlc"' ? 'json' : t}`).join(', ');
+  const recordCols = all.map(([c]) => (c === '"hlc"' ? 'x."hlc"::text' : `x.${c}`)).join(', ');
   const setList = all
     .filter(([c]) => c !== '"id"')
     .map(([c]) => `${c} = excluded.${c}`)
     .join(', ');
   return {
     spec,
-    selectByIds: `SELECT id, version, deleted, deleted_at, hlc, ${cols.join(', ')} FROM ${table} WHERE user_id = $1 AND id = ANY($2::uuid[])`,
+    // LATERAL … LIMIT 1 keeps the plan a primary-key lookup per id even when the table's statistics are
+    // stale (a bulk upload of a new user otherwise gets a scan of all that user's rows).
+    selectByIds:
+      `SELECT r.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, version, deleted, deleted_at, hlc, ` +
+      `${cols.join(', ')} FROM ${table} WHERE user_id = $1 AND id = k.id LIMIT 1) r`,
     upsert:
       `INSERT INTO ${table} (user_id, ${all.map(([c]) => c).join(', ')}) ` +
-      `SELECT $1::uuid, * FROM unnest(${arrays}) ` +
+      `SELECT $1::uuid, ${recordCols} FROM json_to_recordset($2::json) AS x(${recordType}) ` +
       `ON CONFLICT (user_id, id) DO UPDATE SET ${setList}`,
     changes: (where, tail) =>
       `(SELECT '${name}'::text AS entity, id, version, deleted, ` +
       `CASE WHEN deleted THEN NULL ELSE json_build_array(${cols.join(', ')}) END AS data ` +
       `FROM ${table} WHERE ${where} ${tail})`,
+    changeJson: (where, tail) =>
+      `(SELECT t.version AS v, row_to_json(c)::text AS j FROM ${table} t, LATERAL (SELECT '${name}'::text AS entity, ` +
+      `t.id AS entity_id, t.version::text AS version, t.deleted AS deleted, CASE WHEN t.deleted THEN NULL ELSE ` +
+      `(SELECT row_to_json(d) FROM (SELECT ${cols.map((c) => `t.${c}`).join(', ')}) d) END AS data) c ` +
+      `WHERE ${where} ${tail})`,
   };
 }
 

@@ -51,7 +51,7 @@ export const opLedger = pgTable(
   'op_ledger',
   {
     userId: uuid('user_id').notNull(),
-    opId: text('op_id').notNull(),
+    opId: uuid('op_id').notNull(),
     contentHash: text('content_hash').notNull(),
     /** null when applied; `{code, message}` when rejected. */
     result: jsonb('result'),
@@ -83,8 +83,11 @@ function entityTable(name: EntityName) {
       version: bigint('version', { mode: 'number' }).notNull(),
       deleted: boolean('deleted').notNull().default(false),
       deletedAt: bigint('deleted_at', { mode: 'number' }),
-      /** Per-field HLCs: `{field: hlc}`; a field without one holds its default. */
-      hlc: jsonb('hlc').notNull().default(sql`'{}'::jsonb`),
+      /**
+       * Per-field HLCs as JSON text `{field: hlc}`; a field without one holds its default. Text, not jsonb:
+       * only the server reads it, and text is ~40% cheaper to write in bulk.
+       */
+      hlc: text('hlc').notNull().default('{}'),
       ...fields,
     },
     (t) => [

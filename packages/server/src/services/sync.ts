@@ -50,12 +50,12 @@ interface LedgerEntry {
   result: { code: OpRejectCode; message: string } | null;
 }
 
-/** Hash of an operation's content as sent: entity, entity_id, operation, data, hlc. */
+/** Hash of an operation's content as sent: entity, entity_id, operation, data (key order ignored), hlc. */
 function contentHash(raw: Record<string, unknown>): string {
   let text: string;
   try {
     const { entity, entity_id, operation, data, hlc } = raw;
-    text = canonicalJson({ entity, entity_id, operation, data, hlc });
+    text = JSON.stringify([entity ?? null, entity_id ?? null, operation ?? null, hlc ?? null]) + canonicalJson(data ?? null);
   } catch {
     text = '\u0000unhashable'; // absurdly nested data: invalid anyway, and still answered deterministically
   }
@@ -91,7 +91,7 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
         deleted: r.deleted as boolean,
         deletedAt: (r.deleted_at as number | null) ?? null,
         data,
-        hlc: r.hlc as Record<string, string>,
+        hlc: JSON.parse(r.hlc as string) as Record<string, string>,
       });
     }
   }
@@ -99,19 +99,14 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
 }
 
 async function writeRows(tx: Sql, userId: string, entity: EntityName, dirty: Map<string, StoredRow>) {
-  const spec = ENTITIES[entity];
-  const cols: unknown[][] = Array.from({ length: 5 + spec.fields.length }, () => []);
+  const names = ENTITIES[entity].fieldNames;
+  const rows: Record<string, unknown>[] = [];
   for (const [id, row] of dirty) {
-    cols[0]!.push(id);
-    cols[1]!.push(row.version);
-    cols[2]!.push(row.deleted);
-    cols[3]!.push(row.deletedAt);
-    cols[4]!.push(JSON.stringify(row.hlc));
-    spec.fields.forEach((f, i) => {
-      cols[5 + i]!.push(row.deleted ? null : (row.data[f.name] ?? null));
-    });
+    const r: Record<string, unknown> = { id, version: row.version, deleted: row.deleted, deleted_at: row.deletedAt, hlc: row.hlc };
+    if (!row.deleted) for (const n of names) r[n] = row.data[n];
+    rows.push(r);
   }
-  await tx.query(ENTITY_SQL[entity].upsert, [userId, ...cols]);
+  await tx.query(ENTITY_SQL[entity].upsert, [userId, JSON.stringify(rows)]);
 }
 
 export function createSyncService(db: Database, clock: Clock, opts: { horizonMs: number }): SyncService {
@@ -137,7 +132,8 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
           set.add(raw.entity_id.toLowerCase());
         }
       }
-      const opIds = [...new Set(req.ops.map((o) => o.op_id))];
+      // Only UUID op_ids are recorded: any other op_id is invalid_op on every replay anyway.
+      const opIds = [...new Set(req.ops.map((o) => o.op_id).filter(isUuid))];
 
       return db.transaction(async (tx) => {
         // Row lock on the user: serializes version assignment, so commits happen in version order.
@@ -148,10 +144,11 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
         let version = Number(user.version);
         const ledger = new Map<string, LedgerEntry>();
         for (const r of await tx.query<{ op_id: string; content_hash: string; result: LedgerEntry['result'] }>(
-          'SELECT op_id, content_hash, result FROM op_ledger WHERE user_id = $1 AND op_id = ANY($2::text[])',
+          'SELECT l.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT op_id, content_hash, result ' +
+            'FROM op_ledger WHERE user_id = $1 AND op_id = k.id LIMIT 1) l',
           [userId, opIds],
         )) {
-          ledger.set(r.op_id, { hash: r.content_hash, result: r.result });
+          ledger.set(r.op_id.toLowerCase(), { hash: r.content_hash, result: r.result });
         }
         const rows = await loadRows(tx, userId, ids);
         const dirty = new Map<EntityName, Map<string, StoredRow>>();
@@ -170,7 +167,8 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
         };
 
         for (const { raw, hash, checked } of prepared) {
-          const prior = ledger.get(raw.op_id);
+          const opKey = raw.op_id.toLowerCase();
+          const prior = ledger.get(opKey);
           if (prior) {
             if (prior.hash !== hash) reject(raw.op_id, 'op_id_reused', 'op_id was used before for another operation', raw);
             else if (prior.result) reject(raw.op_id, prior.result.code, prior.result.message, raw);
@@ -199,8 +197,8 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
             }
             entry = { hash, result: outcome.kind === 'rejected' ? { code: outcome.code, message: outcome.message } : null };
           }
-          ledger.set(raw.op_id, entry);
-          fresh.push([raw.op_id, entry]);
+          ledger.set(opKey, entry);
+          if (isUuid(raw.op_id)) fresh.push([raw.op_id, entry]);
           if (entry.result) reject(raw.op_id, entry.result.code, entry.result.message, raw);
           else results.push({ op_id: raw.op_id, status: 'applied' });
         }
@@ -209,15 +207,9 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
         if (fresh.length > 0) {
           await tx.query(
             'INSERT INTO op_ledger (user_id, op_id, content_hash, result, created_at) ' +
-              'SELECT $1::uuid, o, h, r, $5::bigint FROM unnest($2::text[], $3::text[], $4::jsonb[]) AS t(o, h, r) ' +
+              'SELECT $1::uuid, x.o, x.h, x.r, $3::bigint FROM json_to_recordset($2::json) AS x(o uuid, h text, r jsonb) ' +
               'ON CONFLICT DO NOTHING',
-            [
-              userId,
-              fresh.map(([id]) => id),
-              fresh.map(([, e]) => e.hash),
-              fresh.map(([, e]) => (e.result ? JSON.stringify(e.result) : null)),
-              now,
-            ],
+            [userId, JSON.stringify(fresh.map(([o, e]) => ({ o, h: e.hash, r: e.result }))), now],
           );
         }
         if (version !== Number(user.version)) {
@@ -239,24 +231,18 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
       }
       // One statement, one snapshot: a page never mixes states from different commits.
       const parts = ENTITY_NAMES.map((n) =>
-        ENTITY_SQL[n].changes('user_id = $1 AND version > $2', 'ORDER BY version LIMIT $3'),
+        ENTITY_SQL[n].changeJson('t.user_id = $1 AND t.version > $2', 'ORDER BY t.version LIMIT $3'),
       );
-      const rows = await db.query<ChangeRow>(`${parts.join(' UNION ALL ')} ORDER BY version LIMIT $3`, [
+      const rows = await db.query<{ v: number; j: string }>(`${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3`, [
         userId,
         after,
         limit + 1,
       ]);
       const hasMore = rows.length > limit;
-      const page = hasMore ? rows.slice(0, limit) : rows;
-      const changes: Change[] = page.map((r) => ({
-        entity: r.entity,
-        entity_id: r.id,
-        version: String(r.version),
-        deleted: r.deleted,
-        data: r.data ? dataFromArray(r.entity, r.data) : null,
-      }));
-      const last = page.at(-1);
-      return JSON.stringify({ changes, cursor: encodeCursor(last ? Number(last.version) : after), has_more: hasMore });
+      if (hasMore) rows.length = limit;
+      const last = rows.at(-1);
+      const next = encodeCursor(last ? Number(last.v) : after);
+      return `{"changes":[${rows.map((r) => r.j).join(',')}],"cursor":"${next}","has_more":${hasMore}}`;
     },
 
     async checksum(userId) {

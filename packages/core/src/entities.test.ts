@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { codePointLength, ENTITIES, ENTITY_NAMES, getEntity, isUuid, validateData, withDefaults } from './entities.ts';
+import { validateOp } from './protocol.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const UUID = '0193a8e2-7b1c-7c4e-8a2f-5b2a1c3d4e5f';
+const HLC = '001767225600000-00000-device-1';
+const task = { title: 'Write report', created_at: T0, updated_at: T0 };
+const createTask = (data: unknown, extra: Record<string, unknown> = {}) =>
+  validateOp({ op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'CREATE', data, hlc: HLC, ...extra });
+const updateTask = (data: unknown) =>
+  validateOp({ op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'UPDATE', data, hlc: HLC });
+const invalid = (message: string) => ({ code: 'invalid_op', message });
+const emoji = '😀'; // one code point, two UTF-16 units
+
+describe('codePointLength', () => {
+  it('counts code points, not UTF-16 units', () => {
+    expect(codePointLength('')).toBe(0);
+    expect(codePointLength('abc')).toBe(3);
+    expect(codePointLength(emoji.repeat(3))).toBe(3);
+    expect(codePointLength('\ud800x')).toBe(2); // a lone surrogate counts as one
+  });
+
+  it('agrees with the string iterator for any sequence of code points (property)', () => {
+    const anyCodePoints = fc
+      .array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength: 40 })
+      .map((cps) => String.fromCodePoint(...cps));
+    fc.assert(
+      fc.property(anyCodePoints, (s) => {
+        expect(codePointLength(s)).toBe([...s].length);
+      }),
+    );
+  });
+});
+
+describe('registry', () => {
+  it('lists the three entities, each with created_at and updated_at required', () => {
+    expect(ENTITY_NAMES).toEqual(['projects', 'tasks', 'timers']);
+    for (const n of ENTITY_NAMES) {
+      expect(ENTITIES[n].byName.get('created_at')?.required).toBe(true);
+      expect(ENTITIES[n].byName.get('updated_at')?.required).toBe(true);
+    }
+  });
+
+  it('never returns a registry entry for inherited property names', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'users', '', 'Tasks']) {
+      expect(getEntity(name)).toBeUndefined();
+    }
+    expect(getEntity('tasks')?.name).toBe('tasks');
+    expect(getEntity(42)).toBeUndefined();
+  });
+
+  it('fills defaults for a CREATE', () => {
+    expect(withDefaults(ENTITIES.tasks, task)).toEqual({
+      ...task,
+      description: null,
+      status: 'todo',
+      project_id: null,
+      due_at: null,
+    });
+    expect(withDefaults(ENTITIES.projects, { name: 'p', created_at: 1, updated_at: 2 })).toEqual({
+      name: 'p',
+      color: null,
+      archived: false,
+      created_at: 1,
+      updated_at: 2,
+    });
+  });
+
+  it('recognises UUIDs of any version and case', () => {
+    expect(isUuid(UUID)).toBe(true);
+    expect(isUuid(UUID.toUpperCase())).toBe(true);
+    expect(isUuid('not-a-uuid')).toBe(false);
+    expect(isUuid(`${UUID}0`)).toBe(false);
+    expect(isUuid(null)).toBe(false);
+  });
+});
+
+describe('validateOp: data', () => {
+  it('accepts a valid CREATE and returns the operation', () => {
+    expect(createTask(task)).toEqual({ op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'CREATE', data: task, hlc: HLC });
+  });
+
+  it('counts string lengths in code points', () => {
+    expect(createTask({ ...task, title: emoji.repeat(500) })).not.toHaveProperty('code');
+    expect(createTask({ ...task, title: 'x'.repeat(500) })).not.toHaveProperty('code');
+    expect(createTask({ ...task, title: emoji.repeat(501) })).toEqual(invalid('title: must be 1..500 characters'));
+    expect(createTask({ ...task, title: 'x'.repeat(501) })).toEqual(invalid('title: must be 1..500 characters'));
+    expect(createTask({ ...task, title: '' })).toEqual(invalid('title: must be 1..500 characters'));
+    expect(updateTask({ description: emoji.repeat(10_000) })).not.toHaveProperty('code');
+    expect(updateTask({ description: emoji.repeat(10_001) })).toEqual(invalid('description: must be 0..10000 characters'));
+    expect(updateTask({ description: '' })).not.toHaveProperty('code');
+  });
+
+  it('rejects NUL and unpaired surrogates', () => {
+    const msg = 'title: must not contain NUL or unpaired surrogates';
+    expect(updateTask({ title: 'a\u0000b' })).toEqual(invalid(msg));
+    expect(updateTask({ title: 'a\ud800b' })).toEqual(invalid(msg));
+    expect(updateTask({ title: '\udc00' })).toEqual(invalid(msg));
+    expect(updateTask({ description: 'x\u0000' })).toMatchObject({ code: 'invalid_op' });
+  });
+
+  it('rejects unknown fields, also server metadata and prototype keys', () => {
+    expect(updateTask({ colour: 'red' })).toEqual(invalid('colour: unknown field'));
+    expect(updateTask({ id: UUID })).toEqual(invalid('id: unknown field'));
+    expect(updateTask({ version: 1 })).toEqual(invalid('version: unknown field'));
+    expect(updateTask(JSON.parse('{"__proto__": {"x": 1}}'))).toEqual(invalid('__proto__: unknown field'));
+    expect(createTask(task, { owner: 'someone' })).toEqual(invalid('owner: unknown field'));
+  });
+
+  it('requires every required field on CREATE only', () => {
+    expect(createTask({ created_at: T0, updated_at: T0 })).toEqual(invalid('title: required'));
+    expect(createTask({ title: 't', updated_at: T0 })).toEqual(invalid('created_at: required'));
+    expect(createTask({ title: 't', created_at: T0 })).toEqual(invalid('updated_at: required'));
+    expect(updateTask({ status: 'done' })).not.toHaveProperty('code');
+    expect(updateTask({})).not.toHaveProperty('code');
+    const timer = (data: unknown) =>
+      validateOp({ op_id: UUID, entity: 'timers', entity_id: UUID, operation: 'CREATE', data, hlc: HLC });
+    expect(timer({ created_at: T0, updated_at: T0 })).toEqual(invalid('started_at: required'));
+  });
+
+  it.each([
+    [{ status: 'blocked' }, 'status: must be one of todo, in-progress, done'],
+    [{ title: 5 }, 'title: must be a string'],
+    [{ title: null }, 'title: must be a string'],
+    [{ due_at: 1.5 }, 'due_at: must be an integer'],
+    [{ due_at: '1' }, 'due_at: must be an integer'],
+    [{ due_at: 2 ** 53 }, 'due_at: must be an integer'],
+    [{ updated_at: -1 }, 'updated_at: must be a non-negative ms epoch'],
+    [{ project_id: 'x' }, 'project_id: must be a UUID'],
+  ])('rejects a wrong type or value in tasks %j', (data, message) => {
+    expect(updateTask(data)).toEqual(invalid(message));
+  });
+
+  it('accepts null for nullable fields only', () => {
+    expect(updateTask({ description: null, project_id: null, due_at: null })).not.toHaveProperty('code');
+    expect(updateTask({ status: null })).toMatchObject({ code: 'invalid_op' });
+  });
+
+  it('checks projects and timers fields', () => {
+    const project = (data: unknown) =>
+      validateOp({ op_id: UUID, entity: 'projects', entity_id: UUID, operation: 'UPDATE', data, hlc: HLC });
+    expect(project({ color: '#a1B2c3' })).not.toHaveProperty('code');
+    expect(project({ color: 'red' })).toEqual(invalid('color: must be a #rrggbb colour'));
+    expect(project({ archived: 'yes' })).toEqual(invalid('archived: must be a boolean'));
+    expect(project({ name: 'n'.repeat(201) })).toEqual(invalid('name: must be 1..200 characters'));
+    const timer = (data: unknown) =>
+      validateOp({ op_id: UUID, entity: 'timers', entity_id: UUID, operation: 'UPDATE', data, hlc: HLC });
+    expect(timer({ note: 'n'.repeat(1001) })).toEqual(invalid('note: must be 0..1000 characters'));
+    expect(timer({ started_at: -5 })).toMatchObject({ code: 'invalid_op' });
+  });
+});
+
+describe('validateOp: envelope of one operation', () => {
+  const good = { op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'DELETE', hlc: HLC };
+  it.each([
+    [{ ...good, op_id: 'op-1' }, 'op_id: must be a UUID'],
+    [{ ...good, entity: 'users' }, 'entity: must be one of projects, tasks, timers'],
+    [{ ...good, entity: '__proto__' }, 'entity: must be one of projects, tasks, timers'],
+    [{ ...good, entity_id: 'x' }, 'entity_id: must be a UUID'],
+    [{ ...good, operation: 'UPSERT' }, 'operation: must be CREATE, UPDATE or DELETE'],
+    [{ ...good, operation: 'delete' }, 'operation: must be CREATE, UPDATE or DELETE'],
+    [{ ...good, hlc: undefined }, 'hlc: missing or malformed (want <wall:15>-<counter:5>-<node>)'],
+    [{ ...good, hlc: '1764000000000-0-x' }, 'hlc: missing or malformed (want <wall:15>-<counter:5>-<node>)'],
+    [{ ...good, data: {} }, 'data: a DELETE carries no data'],
+    [{ ...good, operation: 'UPDATE' }, 'data: must be an object'],
+    [{ ...good, operation: 'UPDATE', data: [] }, 'data: must be an object'],
+    [{ ...good, extra: 1 }, 'extra: unknown field'],
+  ])('rejects %j', (raw, message) => {
+    expect(validateOp(raw as Record<string, unknown>)).toEqual(invalid(message));
+  });
+
+  it('accepts a DELETE without data (or with data null)', () => {
+    expect(validateOp(good)).toEqual(good);
+    expect(validateOp({ ...good, data: null })).toEqual(good);
+  });
+});

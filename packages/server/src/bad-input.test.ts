@@ -1,0 +1,341 @@
+/**
+ * Hostile and malformed input: every request here gets its documented status and code, AND leaves both
+ * its sender's and another user's data exactly as it was (pull + checksum before and after, all tables).
+ */
+import { generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { api, startTestServer, type TestServer } from './testing/index.ts';
+
+const SECRET = new TextEncoder().encode('bad-input-secret-bad-input-secret-0123');
+let offset = 0;
+let server: TestServer;
+let http: ReturnType<typeof api>;
+type User = Awaited<ReturnType<ReturnType<typeof api>['signup']>>;
+let victim: User;
+let attacker: User;
+const existing = randomUUID(); // an attacker's task
+const victimTask = randomUUID();
+
+const T = 1_764_000_000_000;
+let seq = 0;
+const hlc = () => `${String(Date.now()).padStart(15, '0')}-${String(seq++).padStart(5, '0')}-bad-input`;
+const op = (o: Record<string, unknown> = {}) => ({
+  op_id: randomUUID(),
+  entity: 'tasks',
+  entity_id: randomUUID(),
+  operation: 'CREATE',
+  data: { title: 'ok', created_at: T, updated_at: T },
+  hlc: hlc(),
+  ...o,
+});
+const seed = (id: string, title: string) => [
+  op({ entity_id: id, data: { title, created_at: T, updated_at: T } }),
+  op({ entity: 'projects', data: { name: `${title} project`, created_at: T, updated_at: T } }),
+  op({ entity: 'timers', data: { started_at: T, note: title, created_at: T, updated_at: T } }),
+];
+
+async function state(token: string) {
+  const changes: unknown[] = [];
+  let q = '';
+  for (;;) {
+    const r = await http.pull(token, q);
+    expect(r.status).toBe(200);
+    changes.push(...r.body.changes);
+    if (!r.body.has_more) break;
+    q = `?cursor=${encodeURIComponent(r.body.cursor)}`;
+  }
+  const checksum = await http.call('GET', '/v1/sync/checksum', { token });
+  expect(checksum.status).toBe(200);
+  return { changes, checksum: checksum.body };
+}
+let baseline: { victim: unknown; attacker: unknown };
+async function expectUnchanged() {
+  const tables = await server.db.query<{ t: string | null }>(
+    `SELECT to_regclass(n)::text AS t FROM unnest(ARRAY['users','refresh_tokens','op_ledger','projects','tasks','timers']) n`,
+  );
+  expect(tables.map((r) => r.t)).toEqual(['users', 'refresh_tokens', 'op_ledger', 'projects', 'tasks', 'timers']);
+  expect({ victim: await state(victim.access_token), attacker: await state(attacker.access_token) }).toEqual(baseline);
+}
+function expectError(r: { status: number; body: any }, status: number, code: string) {
+  expect({ status: r.status, body: r.body }).toEqual({ status, body: { error: { code, message: expect.any(String) } } });
+  expect(r.body.error.message).not.toMatch(/SELECT|INSERT|DROP|    at /);
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ clock: { now: () => Date.now() + offset }, auth: { jwtSecret: SECRET, scryptN: 1024 } });
+  http = api(server.url);
+  victim = await http.signup();
+  attacker = await http.signup();
+  for (const [u, id] of [[victim, victimTask], [attacker, existing]] as const) {
+    const r = await http.push(u.access_token, { client_id: 'seed', ops: seed(id, `${u.email} "α" 🚀`) });
+    expect(r.body.results.map((x: { status: string }) => x.status)).toEqual(['applied', 'applied', 'applied']);
+  }
+});
+beforeEach(async () => {
+  baseline = { victim: await state(victim.access_token), attacker: await state(attacker.access_token) };
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('push envelope: 400 invalid_request, nothing applied', () => {
+  const raw = (body: string) => () => http.push(attacker.access_token, body);
+  const json = (body: unknown) => () => http.push(attacker.access_token, body);
+  const cases: [string, () => ReturnType<typeof http.call>][] = [
+    ['truncated JSON', raw('{"client_id": "c", "ops": [')],
+    ['empty body', raw('')],
+    ['trailing garbage', raw(`${JSON.stringify({ client_id: 'c', ops: [op()] })}x`)],
+    ['single quotes', raw("{'client_id': 'c', 'ops': []}")],
+    ['null', json(null)],
+    ['an array', json([op()])],
+    ['a string', raw(JSON.stringify('{"client_id":"c","ops":[]}'))],
+    ['client_id a number', json({ client_id: 7, ops: [op()] })],
+    ['client_id missing', json({ ops: [op()] })],
+    ['ops an object', json({ client_id: 'c', ops: { 0: op() } })],
+    ['ops missing', json({ client_id: 'c' })],
+    ['an op that is a string', json({ client_id: 'c', ops: [op(), 'op'] })],
+    ['an op that is null', json({ client_id: 'c', ops: [op(), null] })],
+    ['an op without op_id', json({ client_id: 'c', ops: [op(), { ...op(), op_id: undefined }] })],
+    ['an op_id that is a number', json({ client_id: 'c', ops: [op(), op({ op_id: 12 })] })],
+    ['unknown top-level field', json({ client_id: 'c', ops: [op()], user_id: randomUUID() })],
+    ['__proto__ top-level field', raw(`{"client_id":"c","ops":[${JSON.stringify(op())}],"__proto__":{"x":1}}`)],
+  ];
+  it.each(cases)('%s', async (_name, send) => {
+    expectError(await send(), 400, 'invalid_request');
+    await expectUnchanged();
+  });
+});
+
+describe('push operations: rejected as invalid_op one by one, nothing applied', () => {
+  const long = (n: number) => '🚀'.repeat(n);
+  const cases: [string, Record<string, unknown>][] = [
+    ['unknown op field', op({ extra: 1 })],
+    ['owner in the op', op({ user_id: randomUUID() })],
+    ['version in the op', op({ version: '99' })],
+    ['entity users', op({ entity: 'users', data: { email: 'x@y.z' } })],
+    ['entity __proto__', op({ entity: '__proto__' })],
+    ['entity constructor', op({ entity: 'constructor' })],
+    ['entity SQL injection', op({ entity: 'tasks; DROP TABLE tasks' })],
+    ['entity "tasks" quoted', op({ entity: 'tasks" WHERE true; --' })],
+    ['entity op_ledger', op({ entity: 'op_ledger' })],
+    ['entity Tasks', op({ entity: 'Tasks' })],
+    ['entity a number', op({ entity: 1 })],
+    ['entity_id not a uuid', op({ entity_id: 'not-a-uuid' })],
+    ['entity_id SQL', op({ entity_id: "' OR '1'='1" })],
+    ['entity_id with braces', op({ entity_id: `{${randomUUID()}}` })],
+    ['entity_id with a trailing newline', op({ entity_id: `${randomUUID()}\n` })],
+    ['op_id not a uuid', op({ op_id: 'op-1' })],
+    ['operation UPSERT', op({ operation: 'UPSERT' })],
+    ['operation lower case', op({ operation: 'create' })],
+    ['hlc missing', op({ hlc: undefined })],
+    ['hlc empty', op({ hlc: '' })],
+    ['hlc garbage', op({ hlc: 'yesterday' })],
+    ['hlc short wall', op({ hlc: '1764000000000-00000-n' })],
+    ['hlc long counter', op({ hlc: '001764000000000-000000-n' })],
+    ['hlc without node', op({ hlc: '001764000000000-00000-' })],
+    ['hlc a number', op({ hlc: 1764000000000 })],
+    ['data missing on CREATE', op({ data: undefined })],
+    ['data an array', op({ data: [] })],
+    ['data a string', op({ data: 'title=x' })],
+    ['title missing', op({ data: { created_at: T, updated_at: T } })],
+    ['title a number', op({ data: { title: 5, created_at: T, updated_at: T } })],
+    ['title empty', op({ data: { title: '', created_at: T, updated_at: T } })],
+    ['title with NUL', op({ data: { title: 'a\u0000b', created_at: T, updated_at: T } })],
+    ['title with a lone surrogate', op({ data: { title: 'a\ud800', created_at: T, updated_at: T } })],
+    ['title of 501 code points', op({ data: { title: long(501), created_at: T, updated_at: T } })],
+    ['description of 10001 chars', op({ data: { title: 'x', description: 'd'.repeat(10_001), created_at: T, updated_at: T } })],
+    ['status unknown', op({ data: { title: 'x', status: 'archived', created_at: T, updated_at: T } })],
+    ['due_at a float', op({ data: { title: 'x', due_at: 1.5, created_at: T, updated_at: T } })],
+    ['due_at a string', op({ data: { title: 'x', due_at: '1', created_at: T, updated_at: T } })],
+    ['created_at negative', op({ data: { title: 'x', created_at: -1, updated_at: T } })],
+    ['created_at unsafe', op({ data: { title: 'x', created_at: 2 ** 60, updated_at: T } })],
+    ['project_id not a uuid', op({ data: { title: 'x', project_id: 'p', created_at: T, updated_at: T } })],
+    ['unknown data field', op({ data: { title: 'x', owner: 'me', created_at: T, updated_at: T } })],
+    ['user_id in data', op({ data: { title: 'x', user_id: randomUUID(), created_at: T, updated_at: T } })],
+    ['null title on UPDATE', op({ entity_id: existing, operation: 'UPDATE', data: { title: null } })],
+    ['DELETE with data', op({ entity_id: existing, operation: 'DELETE', data: { title: 'x' } })],
+    ['project name of 201 code points', op({ entity: 'projects', data: { name: long(201), created_at: T, updated_at: T } })],
+    ['project colour red', op({ entity: 'projects', data: { name: 'p', color: 'red', created_at: T, updated_at: T } })],
+    ['archived a string', op({ entity: 'projects', data: { name: 'p', archived: 'yes', created_at: T, updated_at: T } })],
+    ['timer note of 1001 chars', op({ entity: 'timers', data: { started_at: T, note: 'n'.repeat(1001), created_at: T, updated_at: T } })],
+    ['timer stopped before started', op({ entity: 'timers', data: { started_at: T, stopped_at: T - 1, created_at: T, updated_at: T } })],
+  ];
+  it.each(cases)('%s', async (_name, bad) => {
+    const r = await http.push(attacker.access_token, { client_id: 'c', ops: [bad] });
+    expect(r.status).toBe(200);
+    expect(r.body.version).toBe((baseline.attacker as { checksum: { version: string } }).checksum.version);
+    expect(r.body.results).toHaveLength(1);
+    expect(r.body.results[0]).toMatchObject({ op_id: bad.op_id, status: 'rejected', error: { code: 'invalid_op' } });
+    const row = r.body.results[0].row;
+    if (bad.entity_id === existing && bad.entity === 'tasks') expect(row).toMatchObject({ entity_id: existing, deleted: false });
+    else expect(row).toBeNull();
+    await expectUnchanged();
+  });
+
+  // JSON.parse keeps "__proto__" as an own key; a schema library that copies objects may drop it.
+  it.each(['op_id', 'title'])('an unknown __proto__ field next to %s is invalid_op', async (beside) => {
+    const good = op();
+    const text = JSON.stringify({ client_id: 'c', ops: [good] }).replace(`"${beside}"`, `"__proto__":{"x":1},"${beside}"`);
+    const r = await http.push(attacker.access_token, text);
+    expect(r.status).toBe(200);
+    expect(r.body.results[0]).toMatchObject({ op_id: good.op_id, status: 'rejected', error: { code: 'invalid_op' } });
+    await expectUnchanged();
+  });
+});
+
+describe('limits and boundaries', () => {
+  it('a body over 2 MiB is 413 payload_too_large', async () => {
+    const ops = [op({ data: { title: 'x', description: 'd'.repeat(10_000), created_at: T, updated_at: T } })];
+    const body = JSON.stringify({ client_id: 'c', ops: Array.from({ length: 220 }, () => ({ ...ops[0], op_id: randomUUID() })) });
+    expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
+    expectError(await http.push(attacker.access_token, body), 413, 'payload_too_large');
+    const signup = { email: 'big@example.com', password: 'p'.repeat(3 * 1024 * 1024) };
+    expectError(await http.call('POST', '/v1/auth/signup', { body: signup }), 413, 'payload_too_large');
+    expect((await http.call('POST', '/v1/auth/login', { body: { ...signup, password: 'p'.repeat(10) } })).status).toBe(401);
+    await expectUnchanged();
+  });
+
+  it('more than 1000 operations is 413 payload_too_large', async () => {
+    const ops = Array.from({ length: 1001 }, () => op());
+    expectError(await http.push(attacker.access_token, { client_id: 'c', ops }), 413, 'payload_too_large');
+    await expectUnchanged();
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['form encoded', 'application/x-www-form-urlencoded'],
+    ['application/jsonp', 'application/jsonp'],
+    ['json with a suffix', 'application/json-patch+json'],
+  ])('content type %s is 415', async (_name, type) => {
+    const body = JSON.stringify({ client_id: 'c', ops: [op()] });
+    const r = await http.call('POST', '/v1/sync/push', { token: attacker.access_token, body, headers: { 'content-type': type } });
+    expectError(r, 415, 'unsupported_media_type');
+    await expectUnchanged();
+  });
+
+  const b64 = (s: string) => Buffer.from(s).toString('base64url');
+  it.each([
+    ['cursor garbage', 'cursor=garbage!'],
+    ['cursor empty', 'cursor='],
+    ['cursor negative', `cursor=${b64('v1:-1')}`],
+    ['cursor another format', `cursor=${b64('v2:1')}`],
+    ['cursor leading zero', `cursor=${b64('v1:01')}`],
+    ['cursor SQL', `cursor=${encodeURIComponent("1 OR 1=1")}`],
+    ['cursor huge', `cursor=${'A'.repeat(5000)}`],
+    ['limit 0', 'limit=0'],
+    ['limit -1', 'limit=-1'],
+    ['limit 5001', 'limit=5001'],
+    ['limit 1.5', 'limit=1.5'],
+    ['limit 1e3', 'limit=1e3'],
+    ['limit abc', 'limit=abc'],
+    ['limit empty', 'limit='],
+    ['unknown parameter', 'since=0'],
+  ])('pull with %s is 400', async (_name, query) => {
+    expectError(await http.pull(attacker.access_token, `?${query}`), 400, 'invalid_request');
+    await expectUnchanged();
+  });
+
+  it('boundary values are accepted: 500 emoji title, 200 emoji name, limit 5000 and 1', async () => {
+    const ok = [
+      op({ data: { title: '🚀'.repeat(500), created_at: T, updated_at: T } }),
+      op({ entity: 'projects', data: { name: '😀'.repeat(200), color: '#AbCdEf', created_at: T, updated_at: T } }),
+    ];
+    const r = await http.push(attacker.access_token, { client_id: 'c', ops: ok });
+    expect(r.body.results.map((x: { status: string }) => x.status)).toEqual(['applied', 'applied']);
+    expect((await http.pull(attacker.access_token, '?limit=5000')).status).toBe(200);
+    expect((await http.pull(attacker.access_token, '?limit=1')).body.changes).toHaveLength(1);
+  });
+});
+
+describe('tokens: 401 unauthorized, nothing read or written', () => {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = () => ({ sub: victim.user_id, iss: 'selftracker', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
+  const sign = (alg: string, key: Parameters<SignJWT['sign']>[0], c: Record<string, unknown> = claims()) =>
+    new SignJWT(c).setProtectedHeader({ alg, typ: 'JWT' }).sign(key);
+  async function expectRefused(token: string) {
+    const write = { client_id: 'c', ops: [op({ entity_id: victimTask, operation: 'UPDATE', data: { title: 'pwned' } })] };
+    for (const r of [
+      await http.push(token, write),
+      await http.pull(token),
+      await http.call('GET', '/v1/sync/checksum', { token }),
+      await http.call('GET', '/v1/sync/events', { token }),
+    ]) {
+      expectError(r, 401, 'unauthorized');
+      expect(r.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    await expectUnchanged();
+  }
+
+  it('the harness signs tokens the server accepts (so the refusals below mean something)', async () => {
+    const own = await sign('HS256', SECRET, { ...claims(), sub: attacker.user_id });
+    expect((await http.pull(own)).status).toBe(200);
+  });
+  it('a token signed with the wrong secret', async () => {
+    await expectRefused(await sign('HS256', new TextEncoder().encode('not-the-secret-not-the-secret-not-it')));
+  });
+  it('a real token with its payload swapped for the victim', async () => {
+    const [h, , s] = attacker.access_token.split('.');
+    await expectRefused(`${h}.${b64(claims())}.${s}`);
+  });
+  it('an alg: none token', async () => {
+    await expectRefused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`);
+    await expectRefused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}`);
+  });
+  it('tokens for another algorithm, even with the right secret', async () => {
+    await expectRefused(await sign('HS512', SECRET));
+    await expectRefused(await sign('HS384', SECRET));
+    const { privateKey } = await generateKeyPair('RS256');
+    await expectRefused(await sign('RS256', privateKey));
+    const ec = await generateKeyPair('ES256');
+    await expectRefused(await sign('ES256', ec.privateKey));
+  });
+  it('a token with the right secret but another issuer or no subject', async () => {
+    await expectRefused(await sign('HS256', SECRET, { ...claims(), iss: 'someone-else' }));
+    const { sub: _, ...noSub } = claims();
+    await expectRefused(await sign('HS256', SECRET, noSub));
+  });
+  it('an expired token (injected clock)', async () => {
+    const fresh = await http.signup();
+    expect((await http.pull(fresh.access_token)).status).toBe(200);
+    offset = 3601 * 1000;
+    try {
+      const r = await http.pull(fresh.access_token);
+      expectError(r, 401, 'unauthorized');
+      expect(r.headers.get('www-authenticate')).toBe('Bearer');
+      expectError(await http.push(fresh.access_token, { client_id: 'c', ops: [op()] }), 401, 'unauthorized');
+    } finally {
+      offset = 0;
+    }
+    expect((await state(fresh.access_token)).changes).toEqual([]);
+    await expectUnchanged();
+  });
+  it('a malformed Authorization header', async () => {
+    for (const authorization of [`Basic ${attacker.access_token}`, `bearer ${attacker.access_token}`, 'Bearer', `Bearer ${attacker.access_token} x`]) {
+      const r = await http.call('GET', '/v1/sync/pull', { headers: { authorization } });
+      expectError(r, 401, 'unauthorized');
+    }
+    await expectUnchanged();
+  });
+});
+
+describe('auth input', () => {
+  it.each([
+    ['no at sign', { email: 'nobody.example.com', password: 'long enough' }],
+    ['email of 255 chars', { email: `${'a'.repeat(243)}@example.com`, password: 'long enough' }],
+    ['password of 7 chars', { email: 'short@example.com', password: '1234567' }],
+    ['password of 257 code points', { email: 'long@example.com', password: '🔑'.repeat(257) }],
+    ['email a number', { email: 1, password: 'long enough' }],
+    ['an extra field', { email: 'extra@example.com', password: 'long enough', admin: true }],
+  ])('signup with %s is 400 and creates no account', async (_name, body) => {
+    expectError(await http.call('POST', '/v1/auth/signup', { body }), 400, 'invalid_request');
+    if (typeof body.email === 'string') {
+      const login = await http.call('POST', '/v1/auth/login', { body: { email: body.email, password: body.password } });
+      expect(login.status).not.toBe(200);
+    }
+  });
+  it('a password of 256 emoji (code points) is accepted', async () => {
+    const u = await http.signup(`emoji${randomUUID()}@example.com`, '🔑'.repeat(256));
+    expect(u.user_id).toBeTruthy();
+  });
+});
