@@ -11,7 +11,9 @@ const hashOf = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and writes no white space', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('escapes strings exactly like JSON.stringify', () => {
@@ -27,7 +29,9 @@ describe('canonicalJson', () => {
         expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(v)));
         expect(text).not.toMatch(/^\s|\s$/);
         const reversed = JSON.parse(JSON.stringify(v), (_k, x) =>
-          x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).reverse()) : x,
+          x && typeof x === 'object' && !Array.isArray(x)
+            ? Object.fromEntries(Object.entries(x).reverse())
+            : x,
         );
         expect(canonicalJson(reversed)).toBe(text);
       }),
@@ -71,21 +75,28 @@ describe('ChecksumAccumulator', () => {
 
   it('is the sum of the row hashes modulo 2^32 as 8 lowercase hex digits, in any order (property)', () => {
     fc.assert(
-      fc.property(fc.array(row, { maxLength: 30 }).chain((rows) => fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length }))), ([rows, shuffled]) => {
-        const a = new ChecksumAccumulator();
-        const b = new ChecksumAccumulator();
-        let sum = 0n;
-        for (const r of rows) {
-          a.add(r.id, r.deleted, r.data);
-          sum += BigInt(rowHash(r.id, r.deleted, r.data));
-        }
-        for (const r of shuffled) b.add(r.id, r.deleted, r.data);
-        const expected = (sum % 2n ** 32n).toString(16).padStart(8, '0');
-        expect(a.checksum).toBe(expected);
-        expect(a.checksum).toMatch(/^[0-9a-f]{8}$/);
-        expect(b.checksum).toBe(expected);
-        expect(a.count).toBe(rows.length);
-      }),
+      fc.property(
+        fc
+          .array(row, { maxLength: 30 })
+          .chain((rows) =>
+            fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length })),
+          ),
+        ([rows, shuffled]) => {
+          const a = new ChecksumAccumulator();
+          const b = new ChecksumAccumulator();
+          let sum = 0n;
+          for (const r of rows) {
+            a.add(r.id, r.deleted, r.data);
+            sum += BigInt(rowHash(r.id, r.deleted, r.data));
+          }
+          for (const r of shuffled) b.add(r.id, r.deleted, r.data);
+          const expected = (sum % 2n ** 32n).toString(16).padStart(8, '0');
+          expect(a.checksum).toBe(expected);
+          expect(a.checksum).toMatch(/^[0-9a-f]{8}$/);
+          expect(b.checksum).toBe(expected);
+          expect(a.count).toBe(rows.length);
+        },
+      ),
     );
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codePointLength, ENTITIES, ENTITY_NAMES, getEntity, isUuid, validateData, withDefaults } from './entities.ts';
+import { codePointLength, ENTITIES, ENTITY_NAMES, getEntity, isUuid, withDefaults } from './entities.ts';
 import { validateOp } from './protocol.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -8,7 +8,15 @@ const UUID = '0193a8e2-7b1c-7c4e-8a2f-5b2a1c3d4e5f';
 const HLC = '001767225600000-00000-device-1';
 const task = { title: 'Write report', created_at: T0, updated_at: T0 };
 const createTask = (data: unknown, extra: Record<string, unknown> = {}) =>
-  validateOp({ op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'CREATE', data, hlc: HLC, ...extra });
+  validateOp({
+    op_id: UUID,
+    entity: 'tasks',
+    entity_id: UUID,
+    operation: 'CREATE',
+    data,
+    hlc: HLC,
+    ...extra,
+  });
 const updateTask = (data: unknown) =>
   validateOp({ op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'UPDATE', data, hlc: HLC });
 const invalid = (message: string) => ({ code: 'invalid_op', message });
@@ -79,17 +87,30 @@ describe('registry', () => {
 
 describe('validateOp: data', () => {
   it('accepts a valid CREATE and returns the operation', () => {
-    expect(createTask(task)).toEqual({ op_id: UUID, entity: 'tasks', entity_id: UUID, operation: 'CREATE', data: task, hlc: HLC });
+    expect(createTask(task)).toEqual({
+      op_id: UUID,
+      entity: 'tasks',
+      entity_id: UUID,
+      operation: 'CREATE',
+      data: task,
+      hlc: HLC,
+    });
   });
 
   it('counts string lengths in code points', () => {
     expect(createTask({ ...task, title: emoji.repeat(500) })).not.toHaveProperty('code');
     expect(createTask({ ...task, title: 'x'.repeat(500) })).not.toHaveProperty('code');
-    expect(createTask({ ...task, title: emoji.repeat(501) })).toEqual(invalid('title: must be 1..500 characters'));
-    expect(createTask({ ...task, title: 'x'.repeat(501) })).toEqual(invalid('title: must be 1..500 characters'));
+    expect(createTask({ ...task, title: emoji.repeat(501) })).toEqual(
+      invalid('title: must be 1..500 characters'),
+    );
+    expect(createTask({ ...task, title: 'x'.repeat(501) })).toEqual(
+      invalid('title: must be 1..500 characters'),
+    );
     expect(createTask({ ...task, title: '' })).toEqual(invalid('title: must be 1..500 characters'));
     expect(updateTask({ description: emoji.repeat(10_000) })).not.toHaveProperty('code');
-    expect(updateTask({ description: emoji.repeat(10_001) })).toEqual(invalid('description: must be 0..10000 characters'));
+    expect(updateTask({ description: emoji.repeat(10_001) })).toEqual(
+      invalid('description: must be 0..10000 characters'),
+    );
     expect(updateTask({ description: '' })).not.toHaveProperty('code');
   });
 

@@ -5,7 +5,15 @@ import { createHlcClock, formatHlc, type Hlc, hlcWall, isHlc, MAX_COUNTER, parse
 /** A fake wall clock the test moves by hand (also backwards). */
 function fakeClock(start: number) {
   let t = start;
-  return { now: () => t, set: (v: number) => void (t = v), advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    set(v: number) {
+      t = v;
+    },
+    advance(ms: number) {
+      t += ms;
+    },
+  };
 }
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -32,7 +40,11 @@ describe('HLC format', () => {
 
   it('accepts a node containing dashes (a UUID client id)', () => {
     const s = '001764000000000-00001-0193a8e2-7b1c-7c4e-8a2f-5b2a1c3d4e5f';
-    expect(parseHlc(s)).toEqual({ wall: 1764000000000, counter: 1, node: '0193a8e2-7b1c-7c4e-8a2f-5b2a1c3d4e5f' });
+    expect(parseHlc(s)).toEqual({
+      wall: 1764000000000,
+      counter: 1,
+      node: '0193a8e2-7b1c-7c4e-8a2f-5b2a1c3d4e5f',
+    });
   });
 
   it.each([
@@ -66,9 +78,10 @@ describe('HLC order', () => {
   });
 
   it('wall dominates counter and node', () => {
-    expect(formatHlc({ wall: 2, counter: 0, node: 'a' }) > formatHlc({ wall: 1, counter: MAX_COUNTER, node: 'zzz' })).toBe(
-      true,
-    );
+    expect(
+      formatHlc({ wall: 2, counter: 0, node: 'a' }) >
+        formatHlc({ wall: 1, counter: MAX_COUNTER, node: 'zzz' }),
+    ).toBe(true);
   });
 });
 
@@ -94,7 +107,11 @@ describe('HLC clock', () => {
 
   it('carries into the wall when the counter overflows', () => {
     const clock = fakeClock(T0 - 10);
-    const hlc = createHlcClock({ node: 'n', now: clock.now, last: { wall: T0, counter: MAX_COUNTER, node: 'n' } });
+    const hlc = createHlcClock({
+      node: 'n',
+      now: clock.now,
+      last: { wall: T0, counter: MAX_COUNTER, node: 'n' },
+    });
     expect(hlc.tick()).toBe(formatHlc({ wall: T0 + 1, counter: 0, node: 'n' }));
   });
 
@@ -137,7 +154,11 @@ describe('HLC clock', () => {
       fc.property(fc.array(step, { maxLength: 60 }), fc.boolean(), (steps, bounded) => {
         const clock = fakeClock(T0);
         const maxDrift = 60_000;
-        const hlc = createHlcClock({ node: 'n', now: clock.now, ...(bounded ? { maxDriftMs: maxDrift } : {}) });
+        const hlc = createHlcClock({
+          node: 'n',
+          now: clock.now,
+          ...(bounded ? { maxDriftMs: maxDrift } : {}),
+        });
         let last = '';
         let highestAdopted = '';
         for (const s of steps) {

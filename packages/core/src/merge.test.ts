@@ -47,7 +47,8 @@ function expectedRow(entity: EntityName, ops: readonly Operation[]): MergeRow {
     for (const o of ops) {
       if (!o.data || !Object.hasOwn(o.data, f.name)) continue;
       const v = o.data[f.name]!;
-      if (!best || o.hlc > best.h || (o.hlc === best.h && JSON.stringify(v) > JSON.stringify(best.v))) best = { h: o.hlc, v };
+      if (!best || o.hlc > best.h || (o.hlc === best.h && JSON.stringify(v) > JSON.stringify(best.v)))
+        best = { h: o.hlc, v };
     }
     data[f.name] = best ? best.v : f.default;
     if (best) hlcs[f.name] = best.h;
@@ -81,38 +82,61 @@ const projectPatch = fc.record(
 );
 const rowKey = fc.tuple(fc.constantFrom<EntityName>('tasks', 'projects'), fc.constantFrom(...ID));
 const arbOp = fc
-  .tuple(rowKey, fc.constantFrom<OperationKind>('CREATE', 'UPDATE', 'UPDATE', 'DELETE'), arbHlc, taskPatch, projectPatch)
+  .tuple(
+    rowKey,
+    fc.constantFrom<OperationKind>('CREATE', 'UPDATE', 'UPDATE', 'DELETE'),
+    arbHlc,
+    taskPatch,
+    projectPatch,
+  )
   .map(([[entity, id], kind, h, tp, pp]) => {
     if (kind === 'DELETE') return op(entity, id, kind, undefined, h);
     const patch = entity === 'tasks' ? tp : pp;
-    const required = entity === 'tasks' ? { title: 't', created_at: T0, updated_at: T0 } : { name: 'p', created_at: T0, updated_at: T0 };
+    const required =
+      entity === 'tasks'
+        ? { title: 't', created_at: T0, updated_at: T0 }
+        : { name: 'p', created_at: T0, updated_at: T0 };
     return op(entity, id, kind, kind === 'CREATE' ? { ...required, ...patch } : patch, h);
   });
 const seeds = (): Operation[] =>
   (['tasks', 'projects'] as const).flatMap((e) =>
     ID.map((id) =>
-      op(e, id, 'CREATE', e === 'tasks' ? { title: 'seed', created_at: T0, updated_at: T0 } : { name: 'seed', created_at: T0, updated_at: T0 }, hlc(2)),
+      op(
+        e,
+        id,
+        'CREATE',
+        e === 'tasks'
+          ? { title: 'seed', created_at: T0, updated_at: T0 }
+          : { name: 'seed', created_at: T0, updated_at: T0 },
+        hlc(2),
+      ),
     ),
   );
 
 describe('merge rule: convergence (property)', () => {
   it('any order and any duplication of the same operations gives the same rows', () => {
-    const scenario = fc.array(arbOp, { maxLength: 25 }).chain((ops) =>
-      fc.tuple(
-        fc.constant(ops),
-        fc.shuffledSubarray(ops, { minLength: ops.length, maxLength: ops.length }),
-        fc.array(fc.nat(), { maxLength: 10 }),
-        fc.shuffledSubarray(seeds(), { minLength: 4, maxLength: 4 }),
-      ),
-    );
+    const scenario = fc
+      .array(arbOp, { maxLength: 25 })
+      .chain((ops) =>
+        fc.tuple(
+          fc.constant(ops),
+          fc.shuffledSubarray(ops, { minLength: ops.length, maxLength: ops.length }),
+          fc.array(fc.nat(), { maxLength: 10 }),
+          fc.shuffledSubarray(seeds(), { minLength: 4, maxLength: 4 }),
+        ),
+      );
     fc.assert(
       fc.property(scenario, ([ops, shuffled, dupIdx, seedOrder]) => {
         const base = seeds();
         // second order: seeds reordered, ops permuted, some ops applied again at random positions
         const withDups = [...shuffled];
-        for (const i of dupIdx) if (ops.length) withDups.splice(i % (withDups.length + 1), 0, ops[i % ops.length]!);
+        for (const i of dupIdx)
+          if (ops.length) withDups.splice(i % (withDups.length + 1), 0, ops[i % ops.length]!);
         const a = applyAll([...base, ...ops]);
-        const b = applyAll([...seedOrder.map((s) => base.find((x) => x.entity === s.entity && x.entity_id === s.entity_id)!), ...withDups]);
+        const b = applyAll([
+          ...seedOrder.map((s) => base.find((x) => x.entity === s.entity && x.entity_id === s.entity_id)!),
+          ...withDups,
+        ]);
         expect(b).toEqual(a);
         for (const [key, row] of a) {
           const [entity, id] = key.split('/') as [EntityName, string];
@@ -146,7 +170,11 @@ describe('merge rule: examples', () => {
     ]) {
       const row = applyAll(order).get(`tasks/${ID[0]}`)!;
       expect(row.data).toMatchObject({ title: 'A title', status: 'done', description: 'B notes' });
-      expect(row.hlc).toMatchObject({ title: hlc(10, 0, 'a'), status: hlc(10, 0, 'a'), description: hlc(9, 5, 'b') });
+      expect(row.hlc).toMatchObject({
+        title: hlc(10, 0, 'a'),
+        status: hlc(10, 0, 'a'),
+        description: hlc(9, 5, 'b'),
+      });
     }
   });
 
@@ -154,7 +182,9 @@ describe('merge rule: examples', () => {
     const newer = mergeOp(ENTITIES.tasks, created, op('tasks', ID[0], 'UPDATE', { title: 'new' }, hlc(5)));
     expect(newer.kind).toBe('changed');
     const row = (newer as { row: MergeRow }).row;
-    expect(mergeOp(ENTITIES.tasks, row, op('tasks', ID[0], 'UPDATE', { title: 'old' }, hlc(4)))).toEqual({ kind: 'unchanged' });
+    expect(mergeOp(ENTITIES.tasks, row, op('tasks', ID[0], 'UPDATE', { title: 'old' }, hlc(4)))).toEqual({
+      kind: 'unchanged',
+    });
   });
 
   it('breaks an exact HLC tie the same way in both orders', () => {
@@ -164,8 +194,20 @@ describe('merge rule: examples', () => {
   });
 
   it('a CREATE on an existing row merges like an UPDATE', () => {
-    const older = op('tasks', ID[0], 'CREATE', { title: 'older', status: 'done', created_at: T0 - 5, updated_at: T0 - 5 }, hlc(0));
-    const newer = op('tasks', ID[0], 'CREATE', { title: 'newer', created_at: T0 + 5, updated_at: T0 + 5 }, hlc(7));
+    const older = op(
+      'tasks',
+      ID[0],
+      'CREATE',
+      { title: 'older', status: 'done', created_at: T0 - 5, updated_at: T0 - 5 },
+      hlc(0),
+    );
+    const newer = op(
+      'tasks',
+      ID[0],
+      'CREATE',
+      { title: 'newer', created_at: T0 + 5, updated_at: T0 + 5 },
+      hlc(7),
+    );
     const afterOlder = mergeOp(ENTITIES.tasks, created, older);
     // status had no HLC yet (it held its default), so it takes the older CREATE's value; the rest lost.
     expect(afterOlder).toEqual({
@@ -188,7 +230,11 @@ describe('merge rule: examples', () => {
 
   it('rejects an UPDATE or DELETE of a missing row with not_found', () => {
     for (const kind of ['UPDATE', 'DELETE'] as const) {
-      const out = mergeOp(ENTITIES.tasks, undefined, op('tasks', ID[1], kind, kind === 'UPDATE' ? { title: 'x' } : undefined, hlc(1)));
+      const out = mergeOp(
+        ENTITIES.tasks,
+        undefined,
+        op('tasks', ID[1], kind, kind === 'UPDATE' ? { title: 'x' } : undefined, hlc(1)),
+      );
       expect(out).toMatchObject({ kind: 'rejected', code: 'not_found' });
     }
   });
@@ -203,10 +249,19 @@ describe('merge rule: examples', () => {
       code: 'invalid_op',
       message: 'stopped_at: must be >= started_at',
     });
-    const bad = op('timers', ID[1], 'CREATE', { started_at: T0, stopped_at: T0 - 1, created_at: T0, updated_at: T0 }, hlc(1));
+    const bad = op(
+      'timers',
+      ID[1],
+      'CREATE',
+      { started_at: T0, stopped_at: T0 - 1, created_at: T0, updated_at: T0 },
+      hlc(1),
+    );
     expect(mergeOp(ENTITIES.timers, undefined, bad)).toMatchObject({ kind: 'rejected', code: 'invalid_op' });
     const ok = op('timers', ID[0], 'UPDATE', { stopped_at: T0 }, hlc(2));
-    expect(mergeOp(ENTITIES.timers, row, ok)).toMatchObject({ kind: 'changed', row: { data: { stopped_at: T0 } } });
+    expect(mergeOp(ENTITIES.timers, row, ok)).toMatchObject({
+      kind: 'changed',
+      row: { data: { stopped_at: T0 } },
+    });
   });
 
   it('does not mutate the current row', () => {

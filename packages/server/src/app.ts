@@ -1,8 +1,8 @@
 import {
   credentialsSchema,
+  DEFAULT_PULL_LIMIT,
   MAX_OPS_PER_PUSH,
   MAX_PULL_LIMIT,
-  DEFAULT_PULL_LIMIT,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -17,10 +17,10 @@ import { silentLogger, systemClock } from './context.ts';
 import type { Database } from './db/database.ts';
 import { limitBody, readJson, readJsonAsSent } from './http.ts';
 import { type AuthService, createAuthService } from './services/auth.ts';
+import { openEventStream } from './services/events.ts';
 import { createPokeHub } from './services/pokes.ts';
 import { type PruneResult, prune } from './services/prune.ts';
 import { createSyncService, type SyncService } from './services/sync.ts';
-import { openEventStream } from './services/events.ts';
 
 export interface ServerDeps {
   db: Database;
@@ -84,9 +84,14 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
       return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
     }
     log.error({ req_id: c.get('requestId'), err: toError(err) }, 'unhandled error');
-    return c.json({ error: { code: 'internal', message: `internal error (request ${c.get('requestId')})` } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: `internal error (request ${c.get('requestId')})` } },
+      500,
+    );
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
   app.get('/v1/health', (c) => c.json({ status: 'ok' }));
 
@@ -134,7 +139,8 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   app.get('/v1/sync/pull', async (c) => {
     const { cursor, limit, ...rest } = c.req.query();
     const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw new ProtocolError('invalid_request', `${unknown}: unknown query parameter`);
+    if (unknown !== undefined)
+      throw new ProtocolError('invalid_request', `${unknown}: unknown query parameter`);
     let n = DEFAULT_PULL_LIMIT;
     if (limit !== undefined) {
       n = /^\d{1,5}$/.test(limit) ? Number(limit) : 0;

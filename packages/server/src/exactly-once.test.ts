@@ -45,7 +45,10 @@ afterAll(async () => {
   await db?.close();
 });
 
-type PushBody = { results: { op_id: string; status: string; error?: { code: string; message: string }; row?: unknown }[]; version: string };
+type PushBody = {
+  results: { op_id: string; status: string; error?: { code: string; message: string }; row?: unknown }[];
+  version: string;
+};
 const pushRaw = (token: string, ops: WireOp[]) => client.push(token, { client_id: 'device-a', ops });
 async function push(token: string, ops: WireOp[]): Promise<PushBody> {
   const r = await pushRaw(token, ops);
@@ -56,7 +59,10 @@ async function push(token: string, ops: WireOp[]): Promise<PushBody> {
 async function snapshot(u: { user_id: string; access_token: string }) {
   const rows = rowsOf((await pullAll(client, u.access_token)).changes, true);
   const [user] = await db.query<{ version: number }>('SELECT version FROM users WHERE id = $1', [u.user_id]);
-  const [ledger] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM op_ledger WHERE user_id = $1', [u.user_id]);
+  const [ledger] = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM op_ledger WHERE user_id = $1',
+    [u.user_id],
+  );
   return { rows, version: Number(user!.version), ledger: Number(ledger!.n) };
 }
 const batchFor = (existing: string) => [
@@ -106,7 +112,12 @@ describe('replays', () => {
     const tooLong = op('tasks', id, 'UPDATE', hlc(now + 50), { title: 'x'.repeat(501) });
     const r1 = await push(u.access_token, [early, tooLong]);
     expect(r1.results).toEqual([
-      { op_id: early.op_id, status: 'rejected', error: { code: 'not_found', message: expect.any(String) }, row: null },
+      {
+        op_id: early.op_id,
+        status: 'rejected',
+        error: { code: 'not_found', message: expect.any(String) },
+        row: null,
+      },
       {
         op_id: tooLong.op_id,
         status: 'rejected',
@@ -117,12 +128,21 @@ describe('replays', () => {
     await push(u.access_token, [newTask(id, hlc(now))]);
     // The UPDATE's HLC is newer than the CREATE: re-applying it would rename the task.
     const r2 = await push(u.access_token, [early, tooLong]);
-    const row = { entity: 'tasks', entity_id: id, version: '1', deleted: false, data: expect.objectContaining({ title: 'task' }) };
+    const row = {
+      entity: 'tasks',
+      entity_id: id,
+      version: '1',
+      deleted: false,
+      data: expect.objectContaining({ title: 'task' }),
+    };
     expect(r2.results).toEqual([
       { ...r1.results[0], row },
       { ...r1.results[1], row },
     ]);
-    expect((await snapshot(u)).rows.get(`tasks/${id}`)).toMatchObject({ version: '1', data: { title: 'task' } });
+    expect((await snapshot(u)).rows.get(`tasks/${id}`)).toMatchObject({
+      version: '1',
+      data: { title: 'task' },
+    });
   });
 
   it('rejects a reused op_id with different content as op_id_reused, changing nothing', async () => {
@@ -187,34 +207,37 @@ describe('a push that fails mid-transaction', () => {
     });
   });
 
-  it.runIf(process.env.DATABASE_URL)('survives the database connection being terminated mid-push', async () => {
-    const u = await client.signup();
-    const existing = randomUUID();
-    await push(u.access_token, [newTask(existing, hlc(now))]);
-    const before = await snapshot(u);
-    const batch = batchFor(existing);
-    fault = {
-      match: /INSERT INTO op_ledger/i,
-      before: async (tx) => {
-        const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-        // From another connection, as an operator or a failover would; waits until the backend is gone.
-        await db.query('SELECT pg_terminate_backend($1, 5000)', [me!.pid]);
-      },
-    };
-    try {
-      const r = await pushRaw(u.access_token, batch);
-      expect(r.status).toBe(500);
-      expect(r.body.error.code).toBe('internal');
-    } finally {
-      fault = null;
-    }
-    expect(await snapshot(u)).toEqual(before);
-    // The pool dropped the dead connection: the retry runs on a healthy one.
-    const results = await Promise.all([push(u.access_token, batch), push(u.access_token, batch)]);
-    expect(results.flatMap((x) => x.results.map((r) => r.status)).sort()).toEqual([
-      ...Array(4).fill('applied'),
-      ...Array(4).fill('duplicate'),
-    ]);
-    expect((await snapshot(u)).version).toBe(5);
-  });
+  it.runIf(process.env.DATABASE_URL)(
+    'survives the database connection being terminated mid-push',
+    async () => {
+      const u = await client.signup();
+      const existing = randomUUID();
+      await push(u.access_token, [newTask(existing, hlc(now))]);
+      const before = await snapshot(u);
+      const batch = batchFor(existing);
+      fault = {
+        match: /INSERT INTO op_ledger/i,
+        before: async (tx) => {
+          const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          // From another connection, as an operator or a failover would; waits until the backend is gone.
+          await db.query('SELECT pg_terminate_backend($1, 5000)', [me!.pid]);
+        },
+      };
+      try {
+        const r = await pushRaw(u.access_token, batch);
+        expect(r.status).toBe(500);
+        expect(r.body.error.code).toBe('internal');
+      } finally {
+        fault = null;
+      }
+      expect(await snapshot(u)).toEqual(before);
+      // The pool dropped the dead connection: the retry runs on a healthy one.
+      const results = await Promise.all([push(u.access_token, batch), push(u.access_token, batch)]);
+      expect(results.flatMap((x) => x.results.map((r) => r.status)).sort()).toEqual([
+        ...Array(4).fill('applied'),
+        ...Array(4).fill('duplicate'),
+      ]);
+      expect((await snapshot(u)).version).toBe(5);
+    },
+  );
 });

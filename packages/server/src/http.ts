@@ -25,7 +25,10 @@ export async function readJsonAsSent<S extends z.ZodType>(c: Context, schema: S)
   return (await readChecked(c, schema)).sent as z.infer<S>;
 }
 
-async function readChecked<S extends z.ZodType>(c: Context, schema: S): Promise<{ parsed: z.infer<S>; sent: unknown }> {
+async function readChecked<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+): Promise<{ parsed: z.infer<S>; sent: unknown }> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ProtocolError('unsupported_media_type', 'the body must be application/json');

@@ -1,8 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityData, EntityName, OperationKind } from '@selftracker/core';
+import {
+  createChecksums,
+  ENTITIES,
+  ENTITY_NAMES,
+  type EntityData,
+  type EntityName,
+  type MergeRow,
+  mergeOp,
+  type OperationKind,
+  validateOp,
+} from '@selftracker/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeClock, fakeClock, hlc, newTask, op, parseHlcColumn, pullAll, rowsOf, T0, type WireOp } from './test-fixtures.ts';
+import {
+  type FakeClock,
+  fakeClock,
+  hlc,
+  newTask,
+  op,
+  parseHlcColumn,
+  pullAll,
+  rowsOf,
+  T0,
+  type WireOp,
+} from './test-fixtures.ts';
 import { api, startTestServer, type TestServer } from './testing/index.ts';
 
 let server: TestServer;
@@ -22,10 +43,32 @@ afterAll(async () => {
 async function push(token: string, ops: WireOp[]) {
   const r = await client.push(token, { client_id: CLIENT_ID, ops });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body as { results: { op_id: string; status: string; error?: { code: string } }[]; version: string };
+  return r.body as {
+    results: { op_id: string; status: string; error?: { code: string } }[];
+    version: string;
+  };
+}
+/** What a client computes with the core merge rule for the same operations applied in order. */
+function applyLocally(ops: WireOp[]) {
+  const rows = new Map<string, MergeRow>();
+  for (const o of ops) {
+    const checked = validateOp({ ...o });
+    if ('code' in checked) throw new Error(checked.message);
+    const out = mergeOp(ENTITIES[o.entity], rows.get(`${o.entity}/${o.entity_id}`), checked);
+    if (out.kind === 'changed') rows.set(`${o.entity}/${o.entity_id}`, out.row);
+  }
+  return rowsOf(
+    [...rows].map(([key, r]) => {
+      const [entity, entity_id] = key.split('/') as [EntityName, string];
+      return { entity, entity_id, version: '', deleted: r.deleted, data: r.deleted ? null : r.data };
+    }),
+  );
 }
 const userVersion = async (userId: string) =>
-  Number((await server.db.query<{ version: number }>('SELECT version FROM users WHERE id = $1', [userId]))[0]!.version);
+  Number(
+    (await server.db.query<{ version: number }>('SELECT version FROM users WHERE id = $1', [userId]))[0]!
+      .version,
+  );
 
 describe('merge rule through the push endpoint (property)', () => {
   // Small domains: ties and lost writes are frequent. Walls stay within the 60 s clamp.
@@ -43,7 +86,11 @@ describe('merge rule through the push endpoint (property)', () => {
     { requiredKeys: [] },
   );
   const projectPatch = fc.record(
-    { name: fc.constantFrom('Home', 'Work'), color: fc.constantFrom(null, '#ff0000'), archived: fc.boolean() },
+    {
+      name: fc.constantFrom('Home', 'Work'),
+      color: fc.constantFrom(null, '#ff0000'),
+      archived: fc.boolean(),
+    },
     { requiredKeys: [] },
   );
   const ROWS: [EntityName, number][] = [
@@ -84,12 +131,23 @@ describe('merge rule through the push endpoint (property)', () => {
       fc.asyncProperty(scenario, async ({ specs, order, dups, cutsA, cutsB, seedOrder }) => {
         const ids = ROWS.map(() => randomUUID());
         const seeds = ROWS.map(([entity], i) =>
-          op(entity, ids[i]!, 'CREATE', hlc(T0 + 2), entity === 'tasks' ? { title: 'seed', created_at: T0, updated_at: T0 } : { name: 'seed', created_at: T0, updated_at: T0 }),
+          op(
+            entity,
+            ids[i]!,
+            'CREATE',
+            hlc(T0 + 2),
+            entity === 'tasks'
+              ? { title: 'seed', created_at: T0, updated_at: T0 }
+              : { name: 'seed', created_at: T0, updated_at: T0 },
+          ),
         );
         const ops = specs.map(({ row: [entity, i], kind, h, tp, pp }) => {
           if (kind === 'DELETE') return op(entity, ids[i]!, kind, h);
           const patch: EntityData = entity === 'tasks' ? tp : pp;
-          const required = entity === 'tasks' ? { title: 't', created_at: T0, updated_at: T0 } : { name: 'p', created_at: T0, updated_at: T0 };
+          const required =
+            entity === 'tasks'
+              ? { title: 't', created_at: T0, updated_at: T0 }
+              : { name: 'p', created_at: T0, updated_at: T0 };
           return op(entity, ids[i]!, kind, h, kind === 'CREATE' ? { ...required, ...patch } : patch);
         });
         const orderB = order.map((i) => ops[i]!);
@@ -101,7 +159,8 @@ describe('merge rule through the push endpoint (property)', () => {
         const b = await client.signup();
         const resultsA = [];
         const resultsB = [];
-        for (const batch of batches([...seeds, ...ops], cutsA)) resultsA.push(...(await push(a.access_token, batch)).results);
+        for (const batch of batches([...seeds, ...ops], cutsA))
+          resultsA.push(...(await push(a.access_token, batch)).results);
         for (const batch of batches([...seedOrder.map((i) => seeds[i]!), ...orderB], cutsB)) {
           resultsB.push(...(await push(b.access_token, batch)).results);
         }
@@ -111,9 +170,16 @@ describe('merge rule through the push endpoint (property)', () => {
         const rowsB = rowsOf((await pullAll(client, b.access_token)).changes);
         expect(rowsB).toEqual(rowsA);
         expect(rowsA.size).toBe(3);
+        // The server agrees with the shared merge rule a client runs locally, and with its checksum.
+        const model = applyLocally([...seeds, ...ops]);
+        expect(rowsA).toEqual(model);
+        const local = createChecksums();
+        for (const r of model.values()) local[r.entity].add(r.entity_id, r.deleted, r.data);
         const sumA = await client.call('GET', '/v1/sync/checksum', { token: a.access_token });
         const sumB = await client.call('GET', '/v1/sync/checksum', { token: b.access_token });
         expect(sumB.body.entities).toEqual(sumA.body.entities);
+        for (const n of ENTITY_NAMES)
+          expect(sumA.body.entities[n]).toEqual({ count: local[n].count, checksum: local[n].checksum });
       }),
       { numRuns: 30 },
     );
@@ -127,7 +193,10 @@ describe('merge rule on the server', () => {
     await push(u.access_token, [newTask(id, hlc(T0, 0, 'a'))]);
     // Device A and device B edit offline; B's title edit is older than A's.
     const fromA = op('tasks', id, 'UPDATE', hlc(T0 + 10, 0, 'a'), { title: 'A title', status: 'done' });
-    const fromB1 = op('tasks', id, 'UPDATE', hlc(T0 + 5, 0, 'b'), { title: 'B title', description: 'B notes' });
+    const fromB1 = op('tasks', id, 'UPDATE', hlc(T0 + 5, 0, 'b'), {
+      title: 'B title',
+      description: 'B notes',
+    });
     const fromB2 = op('tasks', id, 'UPDATE', hlc(T0 + 6, 0, 'b'), { due_at: 42 });
     await push(u.access_token, [fromA]);
     const r = await push(u.access_token, [fromB1, fromB2]);
@@ -162,7 +231,9 @@ describe('merge rule on the server', () => {
     expect(r.version).toBe(del.version);
     expect((await pullAll(client, u.access_token, cursor)).changes).toEqual([]);
     const all = await pullAll(client, u.access_token);
-    expect(all.changes).toEqual([{ entity: 'tasks', entity_id: id, version: del.version, deleted: true, data: null }]);
+    expect(all.changes).toEqual([
+      { entity: 'tasks', entity_id: id, version: del.version, deleted: true, data: null },
+    ]);
   });
 
   it('gives every changed row the next version in operation order and no-ops no version', async () => {
@@ -208,7 +279,10 @@ describe('merge rule on the server', () => {
 
 describe('60 s HLC clamp', () => {
   const storedHlc = async (userId: string, id: string) => {
-    const [row] = await server.db.query<{ hlc: unknown }>('SELECT hlc FROM tasks WHERE user_id = $1 AND id = $2', [userId, id]);
+    const [row] = await server.db.query<{ hlc: unknown }>(
+      'SELECT hlc FROM tasks WHERE user_id = $1 AND id = $2',
+      [userId, id],
+    );
     return parseHlcColumn(row!.hlc);
   };
 
@@ -225,7 +299,9 @@ describe('60 s HLC clamp', () => {
     expect(stored).toMatch(/-server$/);
     expect(Number(stored.slice(0, 15))).toBeGreaterThanOrEqual(now);
     expect(Number(stored.slice(0, 15))).toBeLessThanOrEqual(now + 60_000);
-    expect((await pullAll(client, u.access_token)).changes[0]!.data).toMatchObject({ title: 'from the future' });
+    expect((await pullAll(client, u.access_token)).changes[0]!.data).toMatchObject({
+      title: 'from the future',
+    });
 
     // The replay answer is unaffected by the rewrite: the ledger keeps the content as sent.
     expect((await push(u.access_token, [liar])).results[0]!.status).toBe('duplicate');

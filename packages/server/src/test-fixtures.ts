@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Change, type EntityData, type EntityName, formatHlc, type OperationKind } from '@selftracker/core';
+import {
+  type Change,
+  type EntityData,
+  type EntityName,
+  formatHlc,
+  type OperationKind,
+} from '@selftracker/core';
 import type { Clock } from './context.ts';
 import type { api } from './testing/index.ts';
 
@@ -16,7 +22,15 @@ export interface FakeClock extends Clock {
 }
 export function fakeClock(start = T0): FakeClock {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+    set(ms) {
+      t = ms;
+    },
+  };
 }
 
 export const hlc = (wall: number, counter = 0, node = 'device-a') => formatHlc({ wall, counter, node });
@@ -29,7 +43,13 @@ export interface WireOp {
   data?: EntityData;
   hlc: string;
 }
-export function op(entity: EntityName, entity_id: string, operation: OperationKind, h: string, data?: EntityData): WireOp {
+export function op(
+  entity: EntityName,
+  entity_id: string,
+  operation: OperationKind,
+  h: string,
+  data?: EntityData,
+): WireOp {
   return { op_id: randomUUID(), entity, entity_id, operation, ...(data ? { data } : {}), hlc: h };
 }
 export const newTask = (id: string, h: string, data: EntityData = {}) =>

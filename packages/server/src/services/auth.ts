@@ -23,7 +23,12 @@ export interface AuthService {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-export function createAuthService(db: Database, clock: Clock, opts: AuthOptions, limits: LimitOptions): AuthService {
+export function createAuthService(
+  db: Database,
+  clock: Clock,
+  opts: AuthOptions,
+  limits: LimitOptions,
+): AuthService {
   if (opts.jwtSecret.byteLength < 32) throw new Error('jwtSecret must be at least 32 bytes');
   const accessTtl = Math.min(opts.accessTtlSeconds ?? 900, 3600);
   const refreshTtl = opts.refreshTtlMs ?? 60 * 24 * 3600 * 1000;
@@ -55,7 +60,10 @@ export function createAuthService(db: Database, clock: Clock, opts: AuthOptions,
     async signup(email, password, address) {
       perAddress.take(address, 'too many auth requests from this address');
       if (email.length > 254 || !EMAIL_RE.test(email)) {
-        throw new ProtocolError('invalid_request', 'email: must be a valid address of at most 254 characters');
+        throw new ProtocolError(
+          'invalid_request',
+          'email: must be a valid address of at most 254 characters',
+        );
       }
       const n = codePointLength(password);
       if (n < 8 || n > 256) throw new ProtocolError('invalid_request', 'password: must be 8..256 characters');
@@ -66,23 +74,20 @@ export function createAuthService(db: Database, clock: Clock, opts: AuthOptions,
         .values({ id, email: normalizeEmail(email), passwordHash, createdAt: clock.now() })
         .onConflictDoNothing({ target: users.email })
         .returning({ id: users.id });
-      if (inserted.length === 0) throw new ProtocolError('email_taken', 'an account with this email already exists');
+      if (inserted.length === 0)
+        throw new ProtocolError('email_taken', 'an account with this email already exists');
       return issue(id);
     },
 
     async login(email, password, address) {
       perAddress.take(address, 'too many auth requests from this address');
       const key = normalizeEmail(email);
-      const wait = failures.retryAfter(key);
-      if (wait > 0) {
-        throw new ProtocolError('rate_limited', 'too many failed logins for this email', { retryAfter: wait });
-      }
+      // Count the attempt as a failure before the slow password check (a success resets it): checking
+      // first and counting afterwards let concurrent guesses slip past the limit together.
+      failures.take(key, 'too many failed logins for this email');
       const [user] = await db.orm.select().from(users).where(eq(users.email, key)).limit(1);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
-      if (!user || !ok) {
-        failures.hit(key);
-        throw new ProtocolError('invalid_credentials', 'wrong email or password');
-      }
+      if (!user || !ok) throw new ProtocolError('invalid_credentials', 'wrong email or password');
       failures.reset(key);
       return issue(user.id);
     },
@@ -115,7 +120,8 @@ export function createAuthService(db: Database, clock: Clock, opts: AuthOptions,
         return payload.sub;
       } catch (e: unknown) {
         if (ProtocolError.is(e)) throw e;
-        const reason = e instanceof joseErrors.JWTExpired ? 'access token expired' : 'access token is invalid';
+        const reason =
+          e instanceof joseErrors.JWTExpired ? 'access token expired' : 'access token is invalid';
         throw new ProtocolError('unauthorized', reason);
       }
     },

@@ -1,0 +1,31 @@
+/** The one backoff policy of the engine: capped exponential with jitter, honouring a server's Retry-After. */
+export interface BackoffOptions {
+  baseMs?: number;
+  capMs?: number;
+  random?: () => number;
+}
+
+/** Delay before retry number `failures` (1 = first retry): base·2^(n-1), capped, with 50–100% jitter. */
+export function backoffDelay(failures: number, o: BackoffOptions = {}, retryAfterMs?: number): number {
+  const base = o.baseMs ?? 1000;
+  const cap = o.capMs ?? 60_000;
+  const exp = Math.min(cap, base * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+  const jittered = exp * (0.5 + 0.5 * (o.random ?? Math.random)());
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

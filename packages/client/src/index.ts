@@ -1,0 +1,12 @@
+export * from './backoff.ts';
+export * from './connectivity.ts';
+export * from './driver.ts';
+export * from './engine.ts';
+export * from './errors.ts';
+export { LATEST_VERSION, MIGRATIONS, migrate } from './local-schema.ts';
+export type { LocalRow, QueuedOp } from './local-store.ts';
+export { type Entity, type ListOptions, Repository } from './repositories.ts';
+export * from './status.ts';
+export { localChecksums, type SyncReport } from './syncer.ts';
+export { Timers } from './timers.ts';
+export { createTransport, type FetchLike, type Transport } from './transport.ts';

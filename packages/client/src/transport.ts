@@ -1,0 +1,87 @@
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@selftracker/core';
+import { ClientError } from './errors.ts';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface HttpResult<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** Talks HTTP to one SelfTracker server through an injected fetch (a fault-injecting one in tests). */
+export interface Transport {
+  readonly baseUrl: string;
+  request<T = unknown>(
+    method: 'GET' | 'POST',
+    path: string,
+    o?: { body?: unknown; token?: string | undefined; signal?: AbortSignal | undefined },
+  ): Promise<HttpResult<T>>;
+  /** Opens a streaming response (SSE); the caller reads and cancels the body. */
+  stream(path: string, o: { token: string; signal: AbortSignal }): Promise<Response>;
+}
+
+function headers(token: string | undefined, json: boolean): Record<string, string> {
+  const h: Record<string, string> = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+  if (token) h.authorization = `Bearer ${token}`;
+  if (json) h['content-type'] = 'application/json';
+  return h;
+}
+
+export function createTransport(baseUrl: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)): Transport {
+  const base = baseUrl.replace(/\/+$/, '');
+  return {
+    baseUrl: base,
+    async request(method, path, o = {}) {
+      let res: Response;
+      try {
+        res = await fetchImpl(base + path, {
+          method,
+          headers: headers(o.token, o.body !== undefined),
+          body: o.body === undefined ? null : JSON.stringify(o.body),
+          signal: o.signal ?? null,
+        });
+      } catch (e: unknown) {
+        throw new ClientError('network', `cannot reach ${base}: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
+      }
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (e: unknown) {
+        throw new ClientError('network', `connection to ${base} dropped`, { cause: e });
+      }
+      let body: unknown = null;
+      if (text) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = { error: { code: 'bad_response', message: text.slice(0, 200) } };
+        }
+      }
+      return { status: res.status, body: body as never, headers: res.headers };
+    },
+    async stream(path, o) {
+      try {
+        return await fetchImpl(base + path, { headers: headers(o.token, false), signal: o.signal });
+      } catch (e: unknown) {
+        throw new ClientError('network', `cannot reach ${base}`, { cause: e });
+      }
+    },
+  };
+}
+
+/** Maps a non-2xx response to the engine's error, classified once as retryable or not. */
+export function errorFromResponse(r: HttpResult): ClientError {
+  const err = (r.body as { error?: { code?: string; message?: string } } | null)?.error;
+  const msg = err?.message ?? `HTTP ${r.status}`;
+  const retryAfter = Number(r.headers.get('retry-after'));
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+  if (r.status === 401) return new ClientError('unauthorized', msg);
+  if (r.status === 410) return new ClientError('reset_required', msg);
+  if (r.status === 426) return new ClientError('upgrade_required', msg);
+  if (r.status === 429) return new ClientError('rate_limited', msg, { retryAfterMs });
+  if (r.status >= 500) return new ClientError('server', msg, { retryAfterMs });
+  return new ClientError('rejected', `${err?.code ?? r.status}: ${msg}`);
+}
