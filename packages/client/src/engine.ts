@@ -154,24 +154,22 @@ export class Engine {
     return this.#authenticate('/v1/auth/login', email, password);
   }
 
-  async #authenticate(path: string, email: string, password: string): Promise<Account> {
-    const r = await this.transport.request<AuthResponse>('POST', path, { body: { email, password } });
-    if (r.status !== 200 && r.status !== 201) {
-      const err = errorFromResponse(r);
-      const code = (r.body as { error?: { code?: string } } | null)?.error?.code;
-      if (code === 'invalid_credentials' || code === 'email_taken') throw new ClientError('rejected', err.message.replace(/^[a-z_]+: /, ''));
-      throw err;
-    }
+  async #authenticate(path: '/v1/auth/signup' | '/v1/auth/login', email: string, password: string): Promise<Account> {
+    return this.useSession(await requestSession(this.transport, path, email, password), email);
+  }
+
+  /** Stores a session obtained with `requestSession` in this database (which must be new or the same user's). */
+  async useSession(session: AuthResponse, email: string): Promise<Account> {
     const current = await getState(this.#driver, 'user_id');
-    if (current && current !== r.body.user_id) {
+    if (current && current !== session.user_id) {
       throw new ClientError('rejected', 'this local database belongs to another account');
     }
     await setState(this.#driver, {
-      user_id: r.body.user_id,
+      user_id: session.user_id,
       email: email.toLowerCase(),
       server: this.transport.baseUrl,
-      access_token: r.body.access_token,
-      refresh_token: r.body.refresh_token,
+      access_token: session.access_token,
+      refresh_token: session.refresh_token,
     });
     this.#wake?.();
     return (await this.account())!;
@@ -200,7 +198,7 @@ export class Engine {
     this.#dispatch({ type: 'started' });
     try {
       const report = await this.#syncer.round();
-      await setState(this.#driver, { hlc: this.#tickForPull() });
+      await setState(this.#driver, { hlc: this.#tickForPull(), last_error: null, last_error_kind: null });
       this.#connectivity.report(true);
       this.#dispatch({ type: 'succeeded', at: this.#now() });
       await this.#refreshPending();
@@ -210,6 +208,9 @@ export class Engine {
       const offline = ClientError.is(e, 'network');
       if (offline) this.#connectivity.report(false);
       this.#dispatch({ type: 'failed', error: err.message, offline, fatal: !(ClientError.is(e) && e.retryable) });
+      await setState(this.#driver, { last_error: err.message, last_error_kind: offline ? 'offline' : 'error' }).catch(
+        () => {},
+      );
       await this.#refreshPending();
       throw e;
     }
@@ -331,10 +332,32 @@ export class Engine {
     );
   }
 
-  async lastSync(): Promise<{ at: number | null; checksum: string | null }> {
+  /** What the last sync round left behind, for a status line that survives restarts. */
+  async lastSync(): Promise<{ at: number | null; checksum: string | null; error: string | null; phase: SyncStatus['phase'] }> {
     const s = await getStates(this.#driver);
-    return { at: s.last_sync_at ? Number(s.last_sync_at) : null, checksum: s.last_checksum ?? null };
+    return {
+      at: s.last_sync_at ? Number(s.last_sync_at) : null,
+      checksum: s.last_checksum ?? null,
+      error: s.last_error ?? null,
+      phase: s.last_error_kind === 'offline' ? 'offline' : s.last_error_kind === 'error' ? 'error' : 'idle',
+    };
   }
 }
 
 export const openEngine = (opts: EngineOptions) => Engine.open(opts);
+
+/** Signs up or logs in without touching any local database (a client picks the user's database after). */
+export async function requestSession(
+  transport: Transport,
+  path: '/v1/auth/signup' | '/v1/auth/login',
+  email: string,
+  password: string,
+): Promise<AuthResponse> {
+  const r = await transport.request<AuthResponse>('POST', path, { body: { email, password } });
+  if (r.status === 200 || r.status === 201) return r.body;
+  const code = (r.body as { error?: { code?: string; message?: string } } | null)?.error;
+  if (code?.code === 'invalid_credentials') throw new ClientError('rejected', 'wrong email or password');
+  if (code?.code === 'email_taken') throw new ClientError('rejected', 'an account with this email already exists');
+  if (code?.code === 'invalid_request') throw new ClientError('invalid_input', code.message ?? 'invalid email or password');
+  throw errorFromResponse(r);
+}

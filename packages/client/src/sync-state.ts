@@ -8,6 +8,8 @@ export type StateKey =
   | 'cursor_version'
   | 'last_sync_at'
   | 'last_checksum'
+  | 'last_error'
+  | 'last_error_kind'
   | 'server'
   | 'user_id'
   | 'email'

@@ -22,52 +22,42 @@ const T = 1_764_000_000_000;
 let seq = 0;
 const hlc = () => `${String(Date.now()).padStart(15, '0')}-${String(seq++).padStart(5, '0')}-bad-input`;
 const op = (o: Record<string, unknown> = {}) => ({
-  op_id: randomUUID(),
-  entity: 'tasks',
-  entity_id: randomUUID(),
-  operation: 'CREATE',
-  data: { title: 'ok', created_at: T, updated_at: T },
-  hlc: hlc(),
+  ...{ op_id: randomUUID(), entity: 'tasks', entity_id: randomUUID(), operation: 'CREATE' },
+  ...{ data: { title: 'ok', created_at: T, updated_at: T }, hlc: hlc() },
   ...o,
 });
-const seed = (id: string, title: string) => [
-  op({ entity_id: id, data: { title, created_at: T, updated_at: T } }),
-  op({ entity: 'projects', data: { name: `${title} project`, created_at: T, updated_at: T } }),
-  op({ entity: 'timers', data: { started_at: T, note: title, created_at: T, updated_at: T } }),
-];
+const task = (d: Record<string, unknown>) => op({ data: { title: 'x', created_at: T, updated_at: T, ...d } });
+const project = (d: Record<string, unknown>) =>
+  op({ entity: 'projects', data: { name: 'p', created_at: T, updated_at: T, ...d } });
+const timer = (d: Record<string, unknown>) =>
+  op({ entity: 'timers', data: { started_at: T, created_at: T, updated_at: T, ...d } });
+type Reply = Awaited<ReturnType<typeof http.call>>;
 
+/** Everything a user can see: all rows of all three tables, and the checksums. */
 async function state(token: string) {
   const changes: unknown[] = [];
-  let q = '';
-  for (;;) {
-    const r = await http.pull(token, q);
+  for (let cursor = '', more = true; more; ) {
+    const r = await http.pull(token, cursor && `?cursor=${encodeURIComponent(cursor)}`);
     expect(r.status).toBe(200);
     changes.push(...r.body.changes);
-    if (!r.body.has_more) break;
-    q = `?cursor=${encodeURIComponent(r.body.cursor)}`;
+    [cursor, more] = [r.body.cursor, r.body.has_more];
   }
   const checksum = await http.call('GET', '/v1/sync/checksum', { token });
   expect(checksum.status).toBe(200);
   return { changes, checksum: checksum.body };
 }
+const TABLES = ['users', 'refresh_tokens', 'op_ledger', 'projects', 'tasks', 'timers'];
 let baseline: { victim: unknown; attacker: unknown };
+const both = async () => ({
+  victim: await state(victim.access_token),
+  attacker: await state(attacker.access_token),
+});
 async function expectUnchanged() {
-  const tables = await server.db.query<{ t: string | null }>(
-    `SELECT to_regclass(n)::text AS t FROM unnest(ARRAY['users','refresh_tokens','op_ledger','projects','tasks','timers']) n`,
-  );
-  expect(tables.map((r) => r.t)).toEqual([
-    'users',
-    'refresh_tokens',
-    'op_ledger',
-    'projects',
-    'tasks',
-    'timers',
-  ]);
-  expect({ victim: await state(victim.access_token), attacker: await state(attacker.access_token) }).toEqual(
-    baseline,
-  );
+  const sql = 'SELECT to_regclass(n)::text AS t FROM unnest($1::text[]) n';
+  expect((await server.db.query<{ t: string | null }>(sql, [TABLES])).map((r) => r.t)).toEqual(TABLES);
+  expect(await both()).toEqual(baseline);
 }
-function expectError(r: { status: number; body: any }, status: number, code: string) {
+function expectError(r: Reply, status: number, code: string) {
   expect({ status: r.status, body: r.body }).toEqual({
     status,
     body: { error: { code, message: expect.any(String) } },
@@ -87,7 +77,9 @@ beforeAll(async () => {
     [victim, victimTask],
     [attacker, existing],
   ] as const) {
-    const r = await http.push(u.access_token, { client_id: 'seed', ops: seed(id, `${u.email} "α" 🚀`) });
+    const mine = `${u.email} "α" 🚀`;
+    const seed = [op({ entity_id: id }), project({ name: mine }), timer({ note: mine })];
+    const r = await http.push(u.access_token, { client_id: 'seed', ops: seed });
     expect(r.body.results.map((x: { status: string }) => x.status)).toEqual([
       'applied',
       'applied',
@@ -96,7 +88,7 @@ beforeAll(async () => {
   }
 });
 beforeEach(async () => {
-  baseline = { victim: await state(victim.access_token), attacker: await state(attacker.access_token) };
+  baseline = await both();
 });
 afterAll(async () => {
   await server?.close();
@@ -165,45 +157,27 @@ describe('push operations: rejected as invalid_op one by one, nothing applied', 
     ['data an array', op({ data: [] })],
     ['data a string', op({ data: 'title=x' })],
     ['title missing', op({ data: { created_at: T, updated_at: T } })],
-    ['title a number', op({ data: { title: 5, created_at: T, updated_at: T } })],
-    ['title empty', op({ data: { title: '', created_at: T, updated_at: T } })],
-    ['title with NUL', op({ data: { title: 'a\u0000b', created_at: T, updated_at: T } })],
-    ['title with a lone surrogate', op({ data: { title: 'a\ud800', created_at: T, updated_at: T } })],
-    ['title of 501 code points', op({ data: { title: long(501), created_at: T, updated_at: T } })],
-    [
-      'description of 10001 chars',
-      op({ data: { title: 'x', description: 'd'.repeat(10_001), created_at: T, updated_at: T } }),
-    ],
-    ['status unknown', op({ data: { title: 'x', status: 'archived', created_at: T, updated_at: T } })],
-    ['due_at a float', op({ data: { title: 'x', due_at: 1.5, created_at: T, updated_at: T } })],
-    ['due_at a string', op({ data: { title: 'x', due_at: '1', created_at: T, updated_at: T } })],
-    ['created_at negative', op({ data: { title: 'x', created_at: -1, updated_at: T } })],
-    ['created_at unsafe', op({ data: { title: 'x', created_at: 2 ** 60, updated_at: T } })],
-    ['project_id not a uuid', op({ data: { title: 'x', project_id: 'p', created_at: T, updated_at: T } })],
-    ['unknown data field', op({ data: { title: 'x', owner: 'me', created_at: T, updated_at: T } })],
-    ['user_id in data', op({ data: { title: 'x', user_id: randomUUID(), created_at: T, updated_at: T } })],
+    ['title a number', task({ title: 5 })],
+    ['title empty', task({ title: '' })],
+    ['title with NUL', task({ title: 'a\u0000b' })],
+    ['title with a lone surrogate', task({ title: 'a\ud800' })],
+    ['title of 501 code points', task({ title: long(501) })],
+    ['description of 10001 chars', task({ description: 'd'.repeat(10_001) })],
+    ['status unknown', task({ status: 'archived' })],
+    ['due_at a float', task({ due_at: 1.5 })],
+    ['due_at a string', task({ due_at: '1' })],
+    ['created_at negative', task({ created_at: -1 })],
+    ['created_at unsafe', task({ created_at: 2 ** 60 })],
+    ['project_id not a uuid', task({ project_id: 'p' })],
+    ['unknown data field', task({ owner: 'me' })],
+    ['user_id in data', task({ user_id: randomUUID() })],
     ['null title on UPDATE', op({ entity_id: existing, operation: 'UPDATE', data: { title: null } })],
     ['DELETE with data', op({ entity_id: existing, operation: 'DELETE', data: { title: 'x' } })],
-    [
-      'project name of 201 code points',
-      op({ entity: 'projects', data: { name: long(201), created_at: T, updated_at: T } }),
-    ],
-    [
-      'project colour red',
-      op({ entity: 'projects', data: { name: 'p', color: 'red', created_at: T, updated_at: T } }),
-    ],
-    [
-      'archived a string',
-      op({ entity: 'projects', data: { name: 'p', archived: 'yes', created_at: T, updated_at: T } }),
-    ],
-    [
-      'timer note of 1001 chars',
-      op({ entity: 'timers', data: { started_at: T, note: 'n'.repeat(1001), created_at: T, updated_at: T } }),
-    ],
-    [
-      'timer stopped before started',
-      op({ entity: 'timers', data: { started_at: T, stopped_at: T - 1, created_at: T, updated_at: T } }),
-    ],
+    ['project name of 201 code points', project({ name: long(201) })],
+    ['project colour red', project({ color: 'red' })],
+    ['archived a string', project({ archived: 'yes' })],
+    ['timer note of 1001 chars', timer({ note: 'n'.repeat(1001) })],
+    ['timer stopped before started', timer({ stopped_at: T - 1 })],
   ];
   it.each(cases)('%s', async (_name, bad) => {
     const r = await http.push(attacker.access_token, { client_id: 'c', ops: [bad] });
@@ -237,6 +211,19 @@ describe('push operations: rejected as invalid_op one by one, nothing applied', 
       error: { code: 'invalid_op' },
     });
     await expectUnchanged();
+  });
+
+  // KNOWN BUG, not in this suite's files to fix (core hlc.ts accepts any node; sync.ts stores HLCs in jsonb,
+  // which refuses \u0000 and lone surrogates): the whole push fails with 500 and, being retried by every
+  // client, blocks that device's outbox for good. Flip to `it.each` once fixed.
+  it.fails.each([
+    ['NUL', '\u0000'],
+    ['a lone surrogate', '\ud800'],
+  ])('an HLC whose node holds %s answers a result per op, not 500', async (_name, bad) => {
+    const ops = [op({ hlc: `${String(Date.now()).padStart(15, '0')}-00000-a${bad}b` }), op()];
+    const r = await http.push(attacker.access_token, { client_id: 'c', ops });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: { op_id: string }) => x.op_id)).toEqual(ops.map((o) => o.op_id));
   });
 });
 

@@ -12,6 +12,8 @@ type User = Awaited<ReturnType<ReturnType<typeof api>['signup']>>;
 let a: User;
 let b: User;
 const T = 1_764_000_000_000;
+type Change = { entity: string; entity_id: string; version: string; deleted: boolean; data: Record<string, unknown> | null };
+type Result = { op_id: string; status: string; error?: { code: string }; row?: Change | null };
 let seq = 0;
 const hlc = () => `${String(Date.now()).padStart(15, '0')}-${String(seq++).padStart(5, '0')}-isolation`;
 const op = (entity: string, entity_id: string, operation: string, data?: Record<string, unknown>) => ({
@@ -48,10 +50,10 @@ const aOps = [
 async function push(u: User, ops: unknown[]) {
   const r = await http.push(u.access_token, { client_id: randomUUID(), ops });
   expect(r.status).toBe(200);
-  return r.body as { results: any[]; version: string };
+  return r.body as { results: Result[]; version: string };
 }
 async function view(u: User) {
-  const changes: any[] = [];
+  const changes: Change[] = [];
   let q = '';
   for (;;) {
     const r = await http.pull(u.access_token, q);
@@ -123,7 +125,7 @@ describe("B cannot touch A's rows", () => {
       op('timers', ids.timer, 'UPDATE', { stopped_at: T - 1 }),
       op('projects', ids.project, 'UPDATE', { color: 'blue' }),
     ]);
-    expect(r.results.map((x) => [x.status, x.error.code, x.row])).toEqual([
+    expect(r.results.map((x) => [x.status, x.error?.code, x.row])).toEqual([
       ['rejected', 'invalid_op', null],
       ['rejected', 'not_found', null],
       ['rejected', 'invalid_op', null],
@@ -149,7 +151,7 @@ describe("B cannot touch A's rows", () => {
     const task = bView.changes.find((c) => c.entity === 'tasks');
     // A's other fields (description, project_id) must not leak into B's row through a merge.
     expect(task).toMatchObject({ entity_id: ids.task, deleted: false });
-    expect(task.data).toEqual({
+    expect(task?.data).toEqual({
       title: "B's task",
       description: null,
       status: 'done',
@@ -159,7 +161,7 @@ describe("B cannot touch A's rows", () => {
       updated_at: T + 9,
     });
     expect(JSON.stringify(bView)).not.toContain('A secret');
-    expect(bView.changes.find((c) => c.entity === 'timers').data.note).toBeNull();
+    expect(bView.changes.find((c) => c.entity === 'timers')?.data?.note).toBeNull();
     await expectAUntouched();
 
     // B now owns rows with those ids: B's updates and deletes change only B's rows.
@@ -170,7 +172,7 @@ describe("B cannot touch A's rows", () => {
     expect(more.results.map((x) => x.status)).toEqual(['applied', 'applied']);
     const after = await view(b);
     expect(after.changes.find((c) => c.entity === 'projects')).toMatchObject({ deleted: true, data: null });
-    expect(after.changes.find((c) => c.entity === 'tasks').data.title).toBe("B's renamed task");
+    expect(after.changes.find((c) => c.entity === 'tasks')?.data?.title).toBe("B's renamed task");
     await expectAUntouched();
     expect(aBefore.changes.find((c) => c.entity === 'projects')).toMatchObject({ deleted: false });
   });

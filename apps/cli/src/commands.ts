@@ -1,0 +1,171 @@
+import type { Engine, Entity } from '@selftracker/client';
+import { allow, type Options, parseDate, parseStatus, UsageError } from './args.ts';
+import { ago, formatDate, formatDuration, formatTime, syncMark, table } from './format.ts';
+
+export interface Io {
+  out(line: string): void;
+}
+
+/** `--json` rows: the protocol's entity fields plus `id` and `synced`. */
+const json = (io: Io, rows: Entity[]) => io.out(JSON.stringify(rows, null, 2));
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+async function projectRef(engine: Engine, ref: string | undefined): Promise<string | null | undefined> {
+  if (ref === undefined) return undefined;
+  if (ref === '' || ref === 'none') return null;
+  return engine.projects.resolveId(ref);
+}
+
+export async function projectCommand(engine: Engine, io: Io, args: string[], o: Options): Promise<void> {
+  const [sub, arg, ...rest] = args;
+  if (rest.length) throw new UsageError(`unexpected "${rest.join(' ')}"`);
+  if (sub === 'add') {
+    allow(o, ['color']);
+    const p = await engine.projects.create({ name: need(arg, 'NAME'), ...(o.color !== undefined ? { color: o.color } : {}) });
+    io.out(`Added project ${p.id}  ${p.name}`);
+  } else if (sub === 'list') {
+    allow(o, ['json']);
+    const rows = await engine.projects.list();
+    if (o.json) return json(io, rows);
+    if (rows.length === 0) return io.out('No projects yet. Add one with: selftracker project add NAME');
+    io.out(table(rows.map((p) => [p.id, String(p.name), (p.color as string) ?? '', p.archived ? 'archived' : '', syncMark(p)])));
+  } else if (sub === 'rm') {
+    allow(o, []);
+    const id = await engine.projects.resolveId(need(arg, 'ID'));
+    await engine.projects.delete(id);
+    io.out(`Deleted project ${id}`);
+  } else throw new UsageError('project: want add, list or rm');
+}
+
+export async function taskCommand(engine: Engine, io: Io, args: string[], o: Options): Promise<void> {
+  const [sub, arg, ...rest] = args;
+  if (rest.length) throw new UsageError(`unexpected "${rest.join(' ')}" (quote a title with spaces)`);
+  switch (sub) {
+    case 'add': {
+      allow(o, ['project', 'status', 'due', 'description']);
+      const data = {
+        title: need(arg, 'TITLE'),
+        ...(o.status !== undefined ? { status: parseStatus(o.status) } : {}),
+        ...(o.due !== undefined ? { due_at: parseDate(o.due) } : {}),
+        ...(o.description !== undefined ? { description: o.description } : {}),
+      };
+      const project_id = await projectRef(engine, o.project);
+      const t = await engine.tasks.create(project_id !== undefined ? { ...data, project_id } : data);
+      return io.out(`Added task ${t.id}  ${t.title}`);
+    }
+    case 'list': {
+      allow(o, ['status', 'project', 'json']);
+      const where: Record<string, string | null> = {};
+      if (o.status !== undefined) where.status = parseStatus(o.status);
+      const project = await projectRef(engine, o.project);
+      if (project !== undefined) where.project_id = project;
+      const rows = await engine.tasks.list({ where });
+      if (o.json) return json(io, rows);
+      if (rows.length === 0) return io.out('No tasks. Add one with: selftracker task add "TITLE"');
+      io.out(table(rows.map((t) => [t.id, `[${t.status}]`, String(t.title), t.due_at ? `due ${formatDate(t.due_at as number)}` : '', syncMark(t)])));
+      if (rows.some((t) => !t.synced)) io.out('* not synced yet');
+      return;
+    }
+    case 'edit': {
+      allow(o, ['title', 'status', 'description', 'project']);
+      const id = await engine.tasks.resolveId(need(arg, 'ID'));
+      const patch: Record<string, string | null> = {};
+      if (o.title !== undefined) patch.title = o.title;
+      if (o.status !== undefined) patch.status = parseStatus(o.status);
+      if (o.description !== undefined) patch.description = o.description === '' ? null : o.description;
+      const project_id = await projectRef(engine, o.project);
+      if (project_id !== undefined) patch.project_id = project_id;
+      if (Object.keys(patch).length === 0) throw new UsageError('task edit: nothing to change (give --title, --status, --description or --project)');
+      const t = await engine.tasks.update(id, patch);
+      return io.out(`Updated task ${t.id}  ${t.title} [${t.status}]`);
+    }
+    case 'done': {
+      allow(o, []);
+      const t = await engine.tasks.update(await engine.tasks.resolveId(need(arg, 'ID')), { status: 'done' });
+      return io.out(`Done: ${t.title}`);
+    }
+    case 'rm': {
+      allow(o, []);
+      const id = await engine.tasks.resolveId(need(arg, 'ID'));
+      await engine.tasks.delete(id);
+      return io.out(`Deleted task ${id}`);
+    }
+    default:
+      throw new UsageError('task: want add, list, edit, done or rm');
+  }
+}
+
+export async function timerCommand(engine: Engine, io: Io, args: string[], o: Options): Promise<void> {
+  const [sub, ...rest] = args;
+  if (rest.length) throw new UsageError(`unexpected "${rest.join(' ')}"`);
+  const now = Date.now();
+  if (sub === 'start') {
+    allow(o, ['task', 'project', 'note']);
+    const task_id = o.task !== undefined ? await engine.tasks.resolveId(o.task) : undefined;
+    const project_id = await projectRef(engine, o.project);
+    const t = await engine.timers.start({
+      ...(task_id ? { task_id } : {}),
+      ...(project_id !== undefined ? { project_id } : {}),
+      ...(o.note !== undefined ? { note: o.note } : {}),
+    });
+    io.out(`Started timer ${t.id} at ${formatTime(t.started_at as number)}`);
+  } else if (sub === 'stop') {
+    allow(o, []);
+    for (const t of await engine.timers.stop()) {
+      io.out(`Stopped timer ${t.id} after ${formatDuration((t.stopped_at as number) - (t.started_at as number))}`);
+    }
+  } else if (sub === 'list') {
+    allow(o, ['json']);
+    const rows = await engine.timers.list();
+    if (o.json) return json(io, rows);
+    if (rows.length === 0) return io.out('No timers yet. Start one with: selftracker timer start');
+    const titles = new Map((await engine.tasks.list()).map((t) => [t.id, String(t.title)]));
+    let total = 0;
+    io.out(table(rows.map((t) => {
+      const ms = ((t.stopped_at as number | null) ?? now) - (t.started_at as number);
+      total += ms;
+      const what = (t.task_id && titles.get(t.task_id as string)) || (t.note as string) || '';
+      return [t.id, formatTime(t.started_at as number), t.stopped_at === null ? `${formatDuration(ms)} (running)` : formatDuration(ms), what, syncMark(t)];
+    })));
+    io.out(`total ${formatDuration(total)}`);
+  } else throw new UsageError('timer: want start, stop or list');
+}
+
+const OPS: Record<string, string> = { CREATE: 'new', UPDATE: 'edited', DELETE: 'deleted' };
+
+export async function statusCommand(engine: Engine, io: Io, o: Options): Promise<void> {
+  allow(o, ['json']);
+  const account = await engine.account();
+  const last = await engine.lastSync();
+  const pending = await engine.pendingSummary();
+  const count = pending.reduce((n, p) => n + Number(p.count), 0);
+  const phase = account?.signedIn ? last.phase : 'signed-out';
+  if (o.json) {
+    return io.out(JSON.stringify({
+      pending: count,
+      pending_by_entity: pending.map((p) => ({ entity: p.entity, operation: p.operation, count: Number(p.count) })),
+      last_sync_at: last.at,
+      last_error: last.error,
+      server: account?.server ?? engine.transport.baseUrl,
+      email: account?.signedIn ? account.email : null,
+      phase,
+    }, null, 2));
+  }
+  io.out(`Server:    ${account?.server ?? engine.transport.baseUrl}`);
+  io.out(`Account:   ${account?.signedIn ? account.email : account ? `${account.email} (signed out)` : 'not signed in'}`);
+  io.out(`Last sync: ${last.at ? `${ago(last.at)} (${formatTime(last.at)})` : 'never'}`);
+  if (last.error) io.out(`Problem:   ${last.error}`);
+  if (count === 0) io.out('Pending:   nothing: every change on this device is on the server');
+  else {
+    io.out(`Pending:   ${count} change${count === 1 ? '' : 's'} not on the server yet`);
+    for (const p of pending) {
+      const noun = Number(p.count) === 1 ? p.entity.slice(0, -1) : p.entity;
+      io.out(`           ${p.count} ${OPS[p.operation] ?? p.operation} ${noun} (oldest ${ago(p.oldest)})${p.lastError ? ` — last try: ${p.lastError}` : ''}`);
+    }
+  }
+  io.out(`Phase:     ${phase}`);
+}
