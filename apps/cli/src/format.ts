@@ -32,12 +32,12 @@ export function ago(ms: number, now = Date.now()): string {
   return `${Math.round(s / 86_400)} days ago`;
 }
 
-/** Left-aligned columns; the last column is not padded. */
+/** Left-aligned columns; no trailing blanks (empty last columns leave no padding behind). */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
   return rows
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  '))
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  ').trimEnd())
     .join('\n');
 }
 

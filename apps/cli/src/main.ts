@@ -40,13 +40,41 @@ async function sync(engine: Engine, o: Options): Promise<void> {
   allow(o, []);
   const account = await engine.account();
   if (!account?.signedIn) throw new ClientError('unauthorized', 'not signed in: run selftracker login EMAIL --password PW');
-  const r = await engine.sync();
+  let r: Awaited<ReturnType<Engine['sync']>>;
+  try {
+    r = await engine.sync();
+  } catch (e: unknown) {
+    if (!ClientError.is(e, 'network')) throw e;
+    const n = engine.status.pending;
+    const kept = n > 0 ? `; ${n} change${n === 1 ? '' : 's'} stay${n === 1 ? 's' : ''} on this device for the next sync` : '';
+    throw new ClientError('network', `${unreachable(engine.transport.baseUrl, e)}${kept}`, { cause: e });
+  }
   const parts = [`pushed ${r.pushed} change${r.pushed === 1 ? '' : 's'}`, `pulled ${r.pulled}`];
   if (r.rejected.length) parts.push(`${r.rejected.length} rejected by the server`);
   io.out(`Synced with ${account.server}: ${parts.join(', ')}`);
   for (const x of r.rejected) io.out(`  rejected ${x.entity} ${x.entity_id}: ${x.message} (restored the server's version)`);
   if (r.reset) io.out('  the server asked for a full resync; done');
   if (r.resynced.length) io.out(`  checksums differed for ${r.resynced.join(', ')}; resynced them`);
+}
+
+/** "cannot reach URL (connection refused): is the server running?" from a network ClientError. */
+function unreachable(url: string, e: ClientError): string {
+  let cause: unknown = e.cause;
+  let code: string | undefined;
+  for (let i = 0; i < 4 && cause && !code; i++) {
+    code = (cause as { code?: string }).code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  const why: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host not found',
+    ETIMEDOUT: 'timed out',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+  };
+  const reason = code ? (why[code] ?? code) : 'no answer';
+  return `cannot reach the server at ${url} (${reason}): is it running? (set it with --server or SELFTRACKER_SERVER)`;
 }
 
 async function watch(engine: Engine, o: Options): Promise<void> {
@@ -110,7 +138,9 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`selftracker: ${e.message} (see selftracker --help)\n`);
       process.exit(2);
     }
-    const msg = ClientError.is(e) || StorageError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
+    const host = ClientError.is(e, 'network') ? /^cannot reach (https?:\/\/\S+?):? /.exec(e.message)?.[1] : undefined;
+    const msg = host && ClientError.is(e) ? unreachable(host, e)
+      : ClientError.is(e) || StorageError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
     process.stderr.write(`selftracker: ${msg}\n`);
     process.exit(1);
   },

@@ -8,7 +8,8 @@ export interface Hlc {
   readonly node: string;
 }
 
-const HLC_RE = /^(\d{15})-(\d{5})-(.{1,256})$/su;
+// The node is any printable text up to 256 characters: no control characters (PostgreSQL text refuses NUL).
+const HLC_RE = /^(\d{15})-(\d{5})-([^\u0000-\u001f\u007f]{1,256})$/u;
 export const MAX_COUNTER = 99_999;
 
 export function formatHlc(h: Hlc): string {
@@ -19,7 +20,7 @@ export function formatHlc(h: Hlc): string {
 export function parseHlc(s: unknown): Hlc | null {
   if (typeof s !== 'string') return null;
   const m = HLC_RE.exec(s);
-  if (!m) return null;
+  if (!m || !s.isWellFormed()) return null;
   return { wall: Number(m[1]), counter: Number(m[2]), node: m[3]! };
 }
 

@@ -12,7 +12,13 @@ type User = Awaited<ReturnType<ReturnType<typeof api>['signup']>>;
 let a: User;
 let b: User;
 const T = 1_764_000_000_000;
-type Change = { entity: string; entity_id: string; version: string; deleted: boolean; data: Record<string, unknown> | null };
+type Change = {
+  entity: string;
+  entity_id: string;
+  version: string;
+  deleted: boolean;
+  data: Record<string, unknown> | null;
+};
 type Result = { op_id: string; status: string; error?: { code: string }; row?: Change | null };
 let seq = 0;
 const hlc = () => `${String(Date.now()).padStart(15, '0')}-${String(seq++).padStart(5, '0')}-isolation`;

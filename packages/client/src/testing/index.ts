@@ -18,3 +18,5 @@ export async function openDevice(
 ): Promise<Engine> {
   return Engine.open({ driver: openNodeDriver(file), server, ...opts });
 }
+
+export { createFaultyFetch, type Fault, type FaultyFetch, type FaultyFetchOptions } from './faulty-fetch.ts';

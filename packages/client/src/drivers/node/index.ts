@@ -34,6 +34,10 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
     throw mapError(e);
   }
   const cache = new Map<string, Database.Statement>();
+  // better-sqlite3 binds every JS number as a REAL; bind integers as INTEGER (as other bindings do), so an
+  // integer stays an integer in untyped columns, TEXT columns and expressions.
+  const bind = (params: readonly unknown[]) =>
+    params.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v));
   const prepare = (sql: string) => {
     let st = cache.get(sql);
     if (!st) {
@@ -47,14 +51,15 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
     async exec(sql, params = []) {
       try {
         const st = prepare(sql);
-        return st.reader ? (st.all(...params), 0) : st.run(...params).changes;
+        const args = bind(params);
+        return st.reader ? (st.all(...args), 0) : st.run(...args).changes;
       } catch (e) {
         throw mapError(e);
       }
     },
     async query<T>(sql: string, params: readonly unknown[] = []) {
       try {
-        return prepare(sql).all(...params) as T[];
+        return prepare(sql).all(...bind(params)) as T[];
       } catch (e) {
         throw mapError(e);
       }
@@ -77,12 +82,33 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
           throw mapError(e);
         }
         try {
-          const result = await fn(exec);
+          let open = true;
+          // The executor is only valid while its transaction runs: a write that escapes `fn` (a floating
+          // promise) must not run outside the lock, where it would break the single-writer rule.
+          const txGuard = () => {
+            if (!open) throw new StorageError('closed', 'this transaction has already ended');
+          };
+          const tx: SqliteExecutor = {
+            exec: async (sql, params) => (txGuard(), exec.exec(sql, params)),
+            query: async (sql, params) => (txGuard(), exec.query(sql, params)) as never,
+          };
+          let result: Awaited<ReturnType<typeof fn>>;
+          try {
+            result = await fn(tx);
+          } finally {
+            open = false;
+          }
           db.exec('COMMIT');
           return result;
         } catch (e) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw StorageError.is(e) || !(e instanceof Error && 'code' in e) ? e : mapError(e);
+          try {
+            if (db.inTransaction) db.exec('ROLLBACK');
+          } catch {
+            // the rollback failing too must not hide why the transaction failed
+          }
+          // What `fn` throws is the caller's error and passes through untouched (the executor already mapped
+          // native errors); only a failing COMMIT is still a raw SQLite error here.
+          throw e instanceof Database.SqliteError ? mapError(e) : e;
         }
       }),
     close: () =>

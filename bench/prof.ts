@@ -1,0 +1,10 @@
+import { uuidv7, validateOp, canonicalJson } from '@selftracker/core';
+import { createHash } from 'node:crypto';
+const now = Date.now();
+const ops = Array.from({ length: 20000 }, (_, i) => ({ op_id: uuidv7(), entity: 'tasks', entity_id: uuidv7(), operation: 'CREATE', data: { title: `Task ${i}`, status: 'todo', created_at: now, updated_at: now }, hlc: `${String(now).padStart(15, '0')}-${String(i).padStart(5, '0')}-bench` }));
+const t = (name: string, fn: () => void) => { let best = 1e9; for (let k = 0; k < 5; k++) { const s = performance.now(); fn(); best = Math.min(best, performance.now() - s); } console.log(name.padEnd(20), (best / 20).toFixed(2), 'µs/op'); };
+t('validate', () => { for (const o of ops) validateOp(o); });
+t('canonical data', () => { for (const o of ops) canonicalJson(o.data); });
+t('stringify head', () => { for (const o of ops) JSON.stringify([o.entity, o.entity_id, o.operation, o.hlc]); });
+t('sha256', () => { for (const o of ops) createHash('sha256').update(o.op_id + o.hlc + o.entity_id + o.title).digest('base64url'); });
+t('json parse+stringify', () => { JSON.parse(JSON.stringify(ops)); });

@@ -1,0 +1,298 @@
+/**
+ * Convergence under network faults, restarts and clock skew (STYLE.md "Property-based tests ... convergence
+ * under faults"). Real SQLite files, a real HTTP server on a real database; the only fake is the fetch.
+ * More runs: FAULT_RUNS=2000; replay one: FAULT_SEED=<seed> FAULT_PATH=<path>.
+ */
+import { ENTITIES, ENTITY_NAMES, type EntityData, type EntityName } from '@selftracker/core';
+import { api, startTestServer, type TestServer } from '@selftracker/server/testing';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openNodeDriver } from './drivers/node/index.ts';
+import type { Engine } from './engine.ts';
+import { ClientError } from './errors.ts';
+import { decodeRow } from './local-store.ts';
+import type { SyncReport } from './syncer.ts';
+import { localChecksums } from './syncer.ts';
+import { createFaultyFetch, type Fault, type FaultyFetch, openDevice, tempDir } from './testing/index.ts';
+
+const DAY = 24 * 3600 * 1000;
+const RUNS = Number(process.env.FAULT_RUNS ?? 200);
+
+let server: TestServer;
+const dir = tempDir('selftracker-faults-');
+beforeAll(async () => {
+  // Hundreds of sign-ins from one address: lift the per-address auth limit for this file.
+  server = await startTestServer({ limits: { authPerAddressPerMinute: 1_000_000 } });
+});
+afterAll(async () => {
+  await server?.close();
+  dir.cleanup();
+});
+
+// ------------------------------------------------------------------ commands
+
+/** The field each entity's updates write (unique strings, so a final value names the write it came from). */
+const EDITABLE: Record<EntityName, readonly string[]> = {
+  tasks: ['title', 'description'],
+  projects: ['name'],
+  timers: ['note'],
+};
+
+type Cmd =
+  | { t: 'create'; dev: number; entity: 'tasks' | 'projects' }
+  | { t: 'update'; dev: number; entity: EntityName; pick: number; field: number }
+  | { t: 'delete'; dev: number; entity: EntityName; pick: number }
+  | { t: 'timerStart'; dev: number; pick: number }
+  | { t: 'timerStop'; dev: number }
+  | { t: 'sync'; dev: number }
+  | { t: 'syncAll' }
+  | { t: 'restart'; dev: number; skew: number };
+
+const skewArb = fc.constantFrom(-DAY, 0, DAY);
+const dev = fc.nat(2);
+const entity = fc.constantFrom<EntityName>('tasks', 'projects', 'timers');
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant('create' as const), dev, entity: fc.constantFrom('tasks' as const, 'projects' as const) }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant('update' as const), dev, entity, pick: fc.nat(9), field: fc.nat(1) }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant('delete' as const), dev, entity, pick: fc.nat(9) }), weight: 2 },
+  { arbitrary: fc.record({ t: fc.constant('timerStart' as const), dev, pick: fc.nat(9) }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('timerStop' as const), dev }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('sync' as const), dev }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant('syncAll' as const) }), weight: 2 },
+  { arbitrary: fc.record({ t: fc.constant('restart' as const), dev, skew: skewArb }), weight: 1 },
+);
+
+const faultArb: fc.Arbitrary<Fault> = fc.oneof(
+  { arbitrary: fc.constant({ kind: 'pass' as const }), weight: 3 },
+  { arbitrary: fc.constant({ kind: 'drop-request' as const }), weight: 2 },
+  { arbitrary: fc.constant({ kind: 'drop-response' as const }), weight: 2 },
+  { arbitrary: fc.constant({ kind: 'duplicate' as const }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('delay' as const), ms: fc.integer({ min: 1, max: 15 }) }), weight: 1 },
+);
+
+const scenarioArb = fc.record({
+  devices: fc.array(fc.record({ skew: skewArb, plan: fc.array(faultArb, { minLength: 1, maxLength: 8 }) }), {
+    minLength: 2,
+    maxLength: 3,
+  }),
+  cmds: fc.array(cmdArb, { minLength: 1, maxLength: 10 }),
+});
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;
+
+// ------------------------------------------------------------------ what users were told happened
+
+/** Every acknowledged write, to check against the server after healing. */
+class Ledger {
+  readonly created = new Map<string, EntityName>();
+  readonly deleted = new Set<string>();
+  /** `entity:id:field` → every value a write acknowledged (the create's included). */
+  readonly written = new Map<string, Set<string>>();
+  /** `entity:id:field` → values a device saw locally and then overwrote: they must not win. */
+  readonly superseded = new Map<string, Set<string>>();
+  readonly rejected: SyncReport['rejected'] = [];
+
+  #add(map: Map<string, Set<string>>, key: string, v: unknown) {
+    let s = map.get(key);
+    if (!s) map.set(key, (s = new Set()));
+    s.add(JSON.stringify(v ?? null));
+  }
+  create(entity: EntityName, row: { id: string } & EntityData) {
+    this.created.set(row.id, entity);
+    for (const f of EDITABLE[entity]) this.#add(this.written, `${entity}:${row.id}:${f}`, row[f]);
+  }
+  update(entity: EntityName, id: string, field: string, before: unknown, after: unknown) {
+    this.#add(this.written, `${entity}:${id}:${field}`, after);
+    if (JSON.stringify(before ?? null) !== JSON.stringify(after)) this.#add(this.superseded, `${entity}:${id}:${field}`, before);
+  }
+}
+
+// ------------------------------------------------------------------ one run
+
+interface Device {
+  file: string;
+  skew: number;
+  net: FaultyFetch;
+  engine: Engine;
+}
+
+let runNo = 0;
+let values = 0;
+
+async function runScenario(s: Scenario): Promise<void> {
+  const run = runNo++;
+  const email = `faults-${run}-${Date.now()}@example.com`;
+  const password = 'password123';
+  const { access_token: token } = await api(server.url).signup(email, password);
+  const ledger = new Ledger();
+  const devices: Device[] = [];
+  const open = (d: Omit<Device, 'engine'>) => openDevice(d.file, server.url, { fetch: d.net.fetch, now: () => Date.now() + d.skew });
+  try {
+    for (const [i, spec] of s.devices.entries()) {
+      const net = createFaultyFetch({ plan: spec.plan, enabled: false });
+      const d = { file: `${dir.path}/r${run}-d${i}.db`, skew: spec.skew, net };
+      const engine = await open(d);
+      await engine.login(email, password);
+      net.enabled = true;
+      devices.push({ ...d, engine });
+    }
+
+    const sync = async (d: Device) => {
+      try {
+        ledger.rejected.push(...(await d.engine.sync()).rejected);
+      } catch (e: unknown) {
+        // A faulty network may fail a round; anything else (a 500, a refusal) is a bug.
+        if (!ClientError.is(e, 'network')) throw e;
+      }
+    };
+
+    for (const c of s.cmds) {
+      if (c.t === 'syncAll') {
+        await Promise.all(devices.map(sync));
+        continue;
+      }
+      const d = devices[c.dev % devices.length]!;
+      const e = d.engine;
+      const repo = (name: EntityName) => (name === 'timers' ? e.timers : e[name]);
+      switch (c.t) {
+        case 'create': {
+          const data = c.entity === 'tasks' ? { title: `t${values++}` } : { name: `p${values++}` };
+          ledger.create(c.entity, await repo(c.entity).create(data));
+          break;
+        }
+        case 'update': {
+          const rows = await repo(c.entity).list();
+          const row = rows[c.pick % Math.max(rows.length, 1)];
+          if (!row) break;
+          const fields = EDITABLE[c.entity];
+          const field = fields[c.field % fields.length]!;
+          const value = `${field[0]}${values++}`;
+          await repo(c.entity).update(row.id, { [field]: value });
+          ledger.update(c.entity, row.id, field, row[field], value);
+          break;
+        }
+        case 'delete': {
+          const rows = await repo(c.entity).list();
+          const row = rows[c.pick % Math.max(rows.length, 1)];
+          if (!row) break;
+          await repo(c.entity).delete(row.id);
+          ledger.deleted.add(row.id);
+          break;
+        }
+        case 'timerStart': {
+          const tasks = await e.tasks.list();
+          const task = tasks[c.pick % Math.max(tasks.length, 1)];
+          ledger.create('timers', await e.timers.start({ task_id: task?.id ?? null }));
+          break;
+        }
+        case 'timerStop':
+          if ((await e.timers.running()).length) await e.timers.stop();
+          break;
+        case 'sync':
+          await sync(d);
+          break;
+        case 'restart':
+          await e.close();
+          d.skew = c.skew;
+          d.engine = await open(d);
+          break;
+      }
+    }
+
+    // Heal: the network works again; every device syncs until nothing moves.
+    for (const d of devices) d.net.enabled = false;
+    for (let round = 0; round < 3; round++) for (const d of devices) await sync(d);
+    for (const d of devices) await d.engine.close();
+
+    await verify(devices, token, ledger);
+  } finally {
+    for (const d of devices) await d.engine.close().catch(() => {});
+  }
+}
+
+// ------------------------------------------------------------------ checks
+
+type Rows = Map<string, { entity: EntityName; deleted: boolean; data: EntityData | null }>;
+
+async function serverRows(token: string): Promise<Rows> {
+  const rows: Rows = new Map();
+  let cursor = '';
+  for (;;) {
+    const r = await api(server.url).pull(token, `?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(r.status).toBe(200);
+    for (const c of r.body.changes) {
+      expect(rows.has(c.entity_id), `pull returned ${c.entity_id} twice`).toBe(false);
+      rows.set(c.entity_id, { entity: c.entity, deleted: c.deleted, data: c.data });
+    }
+    if (!r.body.has_more) return rows;
+    cursor = r.body.cursor;
+  }
+}
+
+async function replica(file: string) {
+  const db = openNodeDriver(file);
+  try {
+    const rows: Rows = new Map();
+    for (const e of ENTITY_NAMES) {
+      for (const r of await db.query<Record<string, unknown>>(`SELECT * FROM ${e}`)) {
+        const row = decodeRow(ENTITIES[e], r);
+        rows.set(row.id, { entity: e, deleted: row.deleted, data: row.deleted ? null : row.data });
+      }
+    }
+    const outbox = await db.query<{ op_id: string; entity: string; operation: string; last_error: string | null }>(
+      'SELECT op_id, entity, operation, last_error FROM sync_queue',
+    );
+    const sums = await localChecksums(db);
+    const checksums = Object.fromEntries(ENTITY_NAMES.map((e) => [e, { count: sums[e].count, checksum: sums[e].checksum }]));
+    return { rows, outbox, checksums };
+  } finally {
+    await db.close();
+  }
+}
+
+async function verify(devices: Device[], token: string, ledger: Ledger) {
+  const truth = await serverRows(token);
+  const sum = await api(server.url).call('GET', '/v1/sync/checksum', { token });
+  expect(sum.status).toBe(200);
+
+  expect(ledger.rejected, 'the server rejected operations a device wrote').toEqual([]);
+  for (const [i, d] of devices.entries()) {
+    const local = await replica(d.file);
+    expect(local.outbox, `device ${i} outbox after healing`).toEqual([]);
+    expect(Object.fromEntries(local.rows), `device ${i} rows`).toEqual(Object.fromEntries(truth));
+    expect(local.checksums, `device ${i} checksums`).toEqual(sum.body.entities);
+  }
+
+  // Nothing lost, nothing twice: the server holds exactly the rows devices created, each once, in its table.
+  expect([...truth.keys()].sort()).toEqual([...ledger.created.keys()].sort());
+  for (const [id, entity] of ledger.created) expect(truth.get(id)?.entity, id).toBe(entity);
+  for (const id of ledger.deleted) expect(truth.get(id)?.deleted, `deleted ${id}`).toBe(true);
+
+  // Every live field holds an acknowledged value, and never one its writer had seen and overwritten.
+  for (const [id, row] of truth) {
+    if (row.deleted) continue;
+    for (const field of EDITABLE[row.entity]) {
+      const key = `${row.entity}:${id}:${field}`;
+      const final = JSON.stringify(row.data?.[field] ?? null);
+      expect([...(ledger.written.get(key) ?? [])], key).toContain(final);
+      expect([...(ledger.superseded.get(key) ?? [])], `${key}: an overwritten value came back`).not.toContain(final);
+    }
+    if (row.entity === 'timers' && row.data?.stopped_at != null) {
+      expect(Number(row.data.stopped_at)).toBeGreaterThanOrEqual(Number(row.data.started_at));
+    }
+  }
+}
+
+describe('sync under faults', () => {
+  it(
+    'every replica converges to the server, losing and doubling nothing',
+    async () => {
+      const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : undefined;
+      await fc.assert(fc.asyncProperty(scenarioArb, runScenario), {
+        numRuns: RUNS,
+        ...(seed === undefined ? {} : { seed, path: process.env.FAULT_PATH }),
+        endOnFailure: process.env.FAULT_SHRINK !== '1',
+      });
+    },
+    RUNS * 5_000,
+  );
+});
