@@ -44,12 +44,25 @@ async function rawUpsert(db: Database, rows: ReturnType<typeof taskOps>, userId:
     const params: unknown[] = [];
     const values = chunk.map((op, i) => {
       const hlc = JSON.stringify({ title: op.hlc, status: op.hlc, created_at: op.hlc, updated_at: op.hlc });
-      params.push(userId, op.entity_id, b + i + 1, false, hlc, op.data.title, op.data.status, op.data.created_at, op.data.updated_at);
+      params.push(
+        userId,
+        op.entity_id,
+        b + i + 1,
+        false,
+        hlc,
+        op.data.title,
+        op.data.status,
+        op.data.created_at,
+        op.data.updated_at,
+      );
       return `(${cols.map((_, j) => `$${i * cols.length + j + 1}`).join(', ')})`;
     });
     await db.query(
       `INSERT INTO bench_raw (${cols.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (user_id, id) DO UPDATE SET ` +
-        cols.slice(2).map((c) => `${c} = excluded.${c}`).join(', '),
+        cols
+          .slice(2)
+          .map((c) => `${c} = excluded.${c}`)
+          .join(', '),
       params,
     );
   }
@@ -131,8 +144,12 @@ async function main() {
   delete process.env.DATABASE_URL;
   results.push(await benchOne('PGlite'));
 
-  console.log(`\nsync server, ${fmt(N)} task ops in pushes of ${BATCH}; pull in pages of ${PAGE}; ${LATENCY_OPS} single-op pushes`);
-  console.log('| database | push ops/s | raw upsert rows/s | ratio | pull rows/s | raw select rows/s | ratio | 1-op push p50 ms | p95 ms |');
+  console.log(
+    `\nsync server, ${fmt(N)} task ops in pushes of ${BATCH}; pull in pages of ${PAGE}; ${LATENCY_OPS} single-op pushes`,
+  );
+  console.log(
+    '| database | push ops/s | raw upsert rows/s | ratio | pull rows/s | raw select rows/s | ratio | 1-op push p50 ms | p95 ms |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(

@@ -15,7 +15,8 @@ export interface Config {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${env.PORT}`);
   const dataDir = resolve(env.SELFTRACKER_DATA_DIR ?? './.selftracker');
   mkdirSync(dataDir, { recursive: true });
   return {
@@ -36,6 +37,7 @@ function loadSecret(fromEnv: string | undefined, dataDir: string): Uint8Array {
     return new TextEncoder().encode(fromEnv);
   }
   const file = join(dataDir, 'jwt-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  if (!existsSync(file))
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }

@@ -12,7 +12,9 @@ async function main() {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: null });
   const config = loadConfig();
   const pgliteDir = join(config.dataDir, 'pglite');
-  const dbLabel = config.databaseUrl ? `PostgreSQL at ${redact(config.databaseUrl)}` : `PGlite in ${pgliteDir}`;
+  const dbLabel = config.databaseUrl
+    ? `PostgreSQL at ${redact(config.databaseUrl)}`
+    : `PGlite in ${pgliteDir}`;
   const db = await openDatabase({ url: config.databaseUrl, dataDir: pgliteDir });
   const server = await createServer({
     db,

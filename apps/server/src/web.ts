@@ -9,7 +9,11 @@ const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url)
  * The API at `/v1/*` and, when the web app has been built, the app itself at `/` (SPA fallback,
  * immutable caching for hashed assets, no caching for index.html and the service worker).
  */
-export function createWebRoutes(api: Hono<any>, webDir: string | undefined, log: { info(o: object, m: string): void }) {
+export function createWebRoutes(
+  api: { fetch: (req: Request, env?: unknown) => Response | Promise<Response> },
+  webDir: string | undefined,
+  log: { info(o: object, m: string): void },
+) {
   const root = new Hono();
   // The API keeps its own middleware, error handler and JSON 404s.
   root.all('/v1/*', (c) => api.fetch(c.req.raw, c.env));
@@ -39,6 +43,9 @@ export function createWebRoutes(api: Hono<any>, webDir: string | undefined, log:
       },
     }),
   );
-  root.get('*', serveStatic({ root: dir, path: 'index.html', onFound: (_p, c) => c.header('Cache-Control', 'no-cache') }));
+  root.get(
+    '*',
+    serveStatic({ root: dir, path: 'index.html', onFound: (_p, c) => c.header('Cache-Control', 'no-cache') }),
+  );
   return root;
 }

@@ -16,7 +16,9 @@ const encoder = new TextEncoder();
 
 /** First 4 bytes (big-endian) of SHA-256 of the row's canonical `{data, deleted, entity_id}`. */
 export function rowHash(entityId: string, deleted: boolean, data: EntityData | null): number {
-  const d = sha256(encoder.encode(canonicalJson({ data: deleted ? null : data, deleted, entity_id: entityId })));
+  const d = sha256(
+    encoder.encode(canonicalJson({ data: deleted ? null : data, deleted, entity_id: entityId })),
+  );
   return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
 }
 

@@ -116,7 +116,9 @@ function defineEntity(
   });
   const shape = (requireAll: boolean) =>
     z.strictObject(
-      Object.fromEntries(fields.map((f) => [f.name, requireAll && f.required ? f.schema : f.schema.optional()])),
+      Object.fromEntries(
+        fields.map((f) => [f.name, requireAll && f.required ? f.schema : f.schema.optional()]),
+      ),
     ) as unknown as z.ZodType<EntityData>;
   return {
     name,
@@ -157,7 +159,9 @@ export const ENTITIES: Readonly<Record<EntityName, EntitySpec>> = {
     },
     (row) => {
       const { started_at: s, stopped_at: e } = row;
-      return typeof s === 'number' && typeof e === 'number' && e < s ? 'stopped_at: must be >= started_at' : null;
+      return typeof s === 'number' && typeof e === 'number' && e < s
+        ? 'stopped_at: must be >= started_at'
+        : null;
     },
   ),
 };
@@ -166,7 +170,6 @@ export const ENTITIES: Readonly<Record<EntityName, EntitySpec>> = {
 export function getEntity(name: unknown): EntitySpec | undefined {
   return typeof name === 'string' && Object.hasOwn(ENTITIES, name) ? ENTITIES[name as EntityName] : undefined;
 }
-
 
 /**
  * Validates the `data` of an operation: a CREATE must carry every required field, an UPDATE is a patch.

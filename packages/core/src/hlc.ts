@@ -8,8 +8,8 @@ export interface Hlc {
   readonly node: string;
 }
 
-// The node is any printable text up to 256 characters: no control characters (PostgreSQL text refuses NUL).
-const HLC_RE = /^(\d{15})-(\d{5})-([^\u0000-\u001f\u007f]{1,256})$/u;
+// The node is any text up to 256 characters without control characters (PostgreSQL text refuses NUL).
+const HLC_RE = /^(\d{15})-(\d{5})-(\P{Cc}{1,256})$/u;
 export const MAX_COUNTER = 99_999;
 
 export function formatHlc(h: Hlc): string {

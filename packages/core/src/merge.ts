@@ -20,10 +20,19 @@ export type MergeOutcome =
 const UNCHANGED: MergeOutcome = { kind: 'unchanged' };
 
 /** The tombstone every DELETE leaves: no data, final. */
-export const TOMBSTONE: MergeRow = Object.freeze({ deleted: true, data: Object.freeze({}), hlc: Object.freeze({}) });
+export const TOMBSTONE: MergeRow = Object.freeze({
+  deleted: true,
+  data: Object.freeze({}),
+  hlc: Object.freeze({}),
+});
 
 /** Deterministic tie-break between two values written with the same HLC (only a misbehaving client does that). */
-function wins(hlc: string, value: FieldValue, curHlc: string | undefined, curValue: FieldValue | undefined): boolean {
+function wins(
+  hlc: string,
+  value: FieldValue,
+  curHlc: string | undefined,
+  curValue: FieldValue | undefined,
+): boolean {
   if (curHlc === undefined || hlc > curHlc) return true;
   if (hlc < curHlc) return false;
   return JSON.stringify(value) > JSON.stringify(curValue ?? null);
@@ -36,7 +45,8 @@ function wins(hlc: string, value: FieldValue, curHlc: string | undefined, curVal
  */
 export function mergeOp(spec: EntitySpec, current: MergeRow | undefined, op: Operation): MergeOutcome {
   if (op.operation === 'DELETE') {
-    if (!current) return { kind: 'rejected', code: 'not_found', message: `${op.entity} ${op.entity_id} does not exist` };
+    if (!current)
+      return { kind: 'rejected', code: 'not_found', message: `${op.entity} ${op.entity_id} does not exist` };
     return current.deleted ? UNCHANGED : { kind: 'changed', row: TOMBSTONE };
   }
   const patch = op.data ?? {};

@@ -30,7 +30,9 @@ const OP_KEYS = new Set(['op_id', 'entity', 'entity_id', 'operation', 'data', 'h
  * Validates one raw operation of a push (everything but the envelope): returns the operation, or the
  * `invalid_op` message for it.
  */
-export function validateOp(raw: Record<string, unknown>): Operation | { code: OpRejectCode; message: string } {
+export function validateOp(
+  raw: Record<string, unknown>,
+): Operation | { code: OpRejectCode; message: string } {
   const bad = (message: string) => ({ code: 'invalid_op' as const, message });
   for (const k of Object.keys(raw)) if (!OP_KEYS.has(k)) return bad(`${k}: unknown field`);
   const { op_id, entity, entity_id, operation, data, hlc } = raw;
@@ -48,7 +50,14 @@ export function validateOp(raw: Record<string, unknown>): Operation | { code: Op
   }
   const problem = validateData(spec, data, operation === 'CREATE' ? 'create' : 'update');
   if (problem) return bad(problem);
-  return { op_id, entity: spec.name, entity_id, operation: operation as OperationKind, data: data as EntityData, hlc };
+  return {
+    op_id,
+    entity: spec.name,
+    entity_id,
+    operation: operation as OperationKind,
+    data: data as EntityData,
+    hlc,
+  };
 }
 
 /** The push envelope; anything wrong here is `400 invalid_request` for the whole push. */

@@ -14,8 +14,25 @@ export function uuidv7(now: number = Date.now()): string {
   const lo = now % 0x10000;
   const h = (n: number) => HEX[n & 0xff]!;
   return (
-    h(hi >>> 24) + h(hi >>> 16) + h(hi >>> 8) + h(hi) + '-' + h(lo >>> 8) + h(lo) + '-' +
-    h(0x70 | (r[0]! & 0x0f)) + h(r[1]!) + '-' + h(0x80 | (r[2]! & 0x3f)) + h(r[3]!) + '-' +
-    h(r[4]!) + h(r[5]!) + h(r[6]!) + h(r[7]!) + h(r[8]!) + h(r[9]!)
+    h(hi >>> 24) +
+    h(hi >>> 16) +
+    h(hi >>> 8) +
+    h(hi) +
+    '-' +
+    h(lo >>> 8) +
+    h(lo) +
+    '-' +
+    h(0x70 | (r[0]! & 0x0f)) +
+    h(r[1]!) +
+    '-' +
+    h(0x80 | (r[2]! & 0x3f)) +
+    h(r[3]!) +
+    '-' +
+    h(r[4]!) +
+    h(r[5]!) +
+    h(r[6]!) +
+    h(r[7]!) +
+    h(r[8]!) +
+    h(r[9]!)
   );
 }

@@ -52,7 +52,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   const log = deps.log ?? silentLogger;
   const horizonMs = deps.sync?.horizonMs ?? 90 * 24 * 3600 * 1000;
   const authService = createAuthService(deps.db, clock, deps.auth, deps.limits ?? {});
-  const syncService = createSyncService(deps.db, clock, { horizonMs });
+  const syncService = createSyncService(deps.db, clock);
   const hub = await createPokeHub(deps.db);
   const streams = new Set<() => void>();
   const address = deps.clientAddress ?? (() => 'unknown');

@@ -1,5 +1,3 @@
-import type { Database } from './db/database.ts';
-
 /** Time source, injected so tests can fake it. */
 export interface Clock {
   now(): number;

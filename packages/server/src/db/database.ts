@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
@@ -90,7 +90,9 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
       client.on('error', onError);
       try {
         await client.query(o?.isolation ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
-        const tx: Sql = { query: async (text, params) => (await client.query(text, params as unknown[])).rows };
+        const tx: Sql = {
+          query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+        };
         const result = await fn(tx);
         await client.query('COMMIT');
         return result;
@@ -154,6 +156,9 @@ export async function openPglite(dataDir?: string): Promise<Database> {
 }
 
 /** Opens PostgreSQL when `url` is set, PGlite (persisted in `dataDir`) otherwise. */
-export function openDatabase(opts: { url?: string | undefined; dataDir?: string | undefined }): Promise<Database> {
+export function openDatabase(opts: {
+  url?: string | undefined;
+  dataDir?: string | undefined;
+}): Promise<Database> {
   return opts.url ? openPostgres(opts.url) : openPglite(opts.dataDir);
 }

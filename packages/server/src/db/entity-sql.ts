@@ -22,7 +22,12 @@ export interface EntitySql {
   readonly changeJson: (where: string, tail: string) => string;
 }
 
-const PG_TYPE: Record<FieldKind, string> = { text: 'text', boolean: 'boolean', integer: 'bigint', uuid: 'uuid' };
+const PG_TYPE: Record<FieldKind, string> = {
+  text: 'text',
+  boolean: 'boolean',
+  integer: 'bigint',
+  uuid: 'uuid',
+};
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 function build(name: EntityName): EntitySql {
@@ -36,7 +41,10 @@ function build(name: EntityName): EntitySql {
     ['deleted_at', 'bigint'],
     ['hlc', 'text'],
   ] as const;
-  const all = [...meta.map(([c, t]) => [q(c), t] as const), ...spec.fields.map((f) => [q(f.name), PG_TYPE[f.kind]] as const)];
+  const all = [
+    ...meta.map(([c, t]) => [q(c), t] as const),
+    ...spec.fields.map((f) => [q(f.name), PG_TYPE[f.kind]] as const),
+  ];
   // hlc arrives as a JSON object (no string-in-string escaping) and is kept verbatim: json::text is the input text.
   const recordType = all.map(([c, t]) => `${c} ${c === '"hlc"' ? 'json' : t}`).join(', ');
   const recordCols = all.map(([c]) => (c === '"hlc"' ? 'x."hlc"::text' : `x.${c}`)).join(', ');

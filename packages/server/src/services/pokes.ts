@@ -22,8 +22,8 @@ export async function createPokeHub(db: Database): Promise<PokeHub> {
   });
   return {
     subscribe(userId, listener) {
-      let set = byUser.get(userId);
-      if (!set) byUser.set(userId, (set = new Set()));
+      const set = byUser.get(userId) ?? new Set<PokeListener>();
+      byUser.set(userId, set);
       set.add(listener);
       return () => {
         set.delete(listener);

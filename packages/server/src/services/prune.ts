@@ -26,7 +26,10 @@ export async function prune(db: Database, now: number, horizonMs: number): Promi
     );
     tombstones += Number(r?.n ?? 0);
   }
-  const ledger = await db.orm.delete(opLedger).where(lt(opLedger.createdAt, before)).returning({ id: opLedger.opId });
+  const ledger = await db.orm
+    .delete(opLedger)
+    .where(lt(opLedger.createdAt, before))
+    .returning({ id: opLedger.opId });
   const tokens = await db.orm
     .delete(refreshTokens)
     .where(lt(refreshTokens.expiresAt, now))

@@ -16,7 +16,9 @@ export class WindowCounter {
   /** Seconds until `key` may be retried, or 0 when it is within its limit. */
   retryAfter(key: string): number {
     const e = this.#entry(key);
-    return e && e.count >= this.max ? Math.max(1, Math.ceil((e.start + this.windowMs - this.clock.now()) / 1000)) : 0;
+    return e && e.count >= this.max
+      ? Math.max(1, Math.ceil((e.start + this.windowMs - this.clock.now()) / 1000))
+      : 0;
   }
 
   hit(key: string): void {

@@ -59,7 +59,9 @@ export function contentHash(raw: Record<string, unknown>): string {
   let text: string;
   try {
     const { entity, entity_id, operation, data, hlc } = raw;
-    text = JSON.stringify([entity ?? null, entity_id ?? null, operation ?? null, hlc ?? null]) + canonicalJson(data ?? null);
+    text =
+      JSON.stringify([entity ?? null, entity_id ?? null, operation ?? null, hlc ?? null]) +
+      canonicalJson(data ?? null);
   } catch {
     text = '\u0000unhashable'; // absurdly nested data: invalid anyway, and still answered deterministically
   }
@@ -72,12 +74,18 @@ export function contentHash(raw: Record<string, unknown>): string {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 >>> 0).toString(36) + '.' + (h1 >>> 0).toString(36);
+  return `${(h2 >>> 0).toString(36)}.${(h1 >>> 0).toString(36)}`;
 }
 
 function toChange(entity: EntityName, id: string, row: StoredRow | undefined): Change | null {
   if (!row) return null;
-  return { entity, entity_id: id, version: String(row.version), deleted: row.deleted, data: row.deleted ? null : row.data };
+  return {
+    entity,
+    entity_id: id,
+    version: String(row.version),
+    deleted: row.deleted,
+    data: row.deleted ? null : row.data,
+  };
 }
 
 function dataFromArray(entity: EntityName, values: unknown[]): EntityData {
@@ -94,7 +102,10 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
     rows.set(entity, map);
     const want = ids.get(entity);
     if (!want?.size) continue;
-    const found = await tx.query<Record<string, unknown>>(ENTITY_SQL[entity].selectByIds, [userId, [...want]]);
+    const found = await tx.query<Record<string, unknown>>(ENTITY_SQL[entity].selectByIds, [
+      userId,
+      [...want],
+    ]);
     const names = ENTITIES[entity].fieldNames;
     for (const r of found) {
       const data: EntityData = {};
@@ -115,15 +126,25 @@ async function writeRows(tx: Sql, userId: string, entity: EntityName, dirty: Map
   const names = ENTITIES[entity].fieldNames;
   const rows: Record<string, unknown>[] = [];
   for (const [id, row] of dirty) {
-    const r: Record<string, unknown> = { id, version: row.version, deleted: row.deleted, deleted_at: row.deletedAt, hlc: row.hlc };
+    const r: Record<string, unknown> = {
+      id,
+      version: row.version,
+      deleted: row.deleted,
+      deleted_at: row.deletedAt,
+      hlc: row.hlc,
+    };
     if (!row.deleted) for (const n of names) r[n] = row.data[n];
     rows.push(r);
   }
   await tx.query(ENTITY_SQL[entity].upsert, [userId, JSON.stringify(rows)]);
 }
 
-export function createSyncService(db: Database, clock: Clock, opts: { horizonMs: number }): SyncService {
-  const serverClock = createHlcClock({ node: 'server', now: () => clock.now(), maxDriftMs: HLC_MAX_AHEAD_MS });
+export function createSyncService(db: Database, clock: Clock): SyncService {
+  const serverClock = createHlcClock({
+    node: 'server',
+    now: () => clock.now(),
+    maxDriftMs: HLC_MAX_AHEAD_MS,
+  });
 
   /** PROTOCOL.md's clamp: a wall more than 60 s ahead is replaced by the server's own HLC. */
   const clamp = (op: Operation): Operation => {
@@ -140,8 +161,8 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
       for (const { raw } of prepared) {
         const spec = getEntity(raw.entity);
         if (spec && isUuid(raw.entity_id)) {
-          let set = ids.get(spec.name);
-          if (!set) ids.set(spec.name, (set = new Set()));
+          const set = ids.get(spec.name) ?? new Set<string>();
+          ids.set(spec.name, set);
           set.add(raw.entity_id.toLowerCase());
         }
       }
@@ -150,13 +171,18 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
 
       return db.transaction(async (tx) => {
         // Row lock on the user: serializes version assignment, so commits happen in version order.
-        const [user] = await tx.query<{ version: number }>('SELECT version FROM users WHERE id = $1 FOR UPDATE', [
-          userId,
-        ]);
+        const [user] = await tx.query<{ version: number }>(
+          'SELECT version FROM users WHERE id = $1 FOR UPDATE',
+          [userId],
+        );
         if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
         let version = Number(user.version);
         const ledger = new Map<string, LedgerEntry>();
-        for (const r of await tx.query<{ op_id: string; content_hash: string; result: LedgerEntry['result'] }>(
+        for (const r of await tx.query<{
+          op_id: string;
+          content_hash: string;
+          result: LedgerEntry['result'];
+        }>(
           'SELECT l.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT op_id, content_hash, result ' +
             'FROM op_ledger WHERE user_id = $1 AND op_id = k.id LIMIT 1) l',
           [userId, opIds],
@@ -183,7 +209,8 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
           const opKey = raw.op_id.toLowerCase();
           const prior = ledger.get(opKey);
           if (prior) {
-            if (prior.hash !== hash) reject(raw.op_id, 'op_id_reused', 'op_id was used before for another operation', raw);
+            if (prior.hash !== hash)
+              reject(raw.op_id, 'op_id_reused', 'op_id was used before for another operation', raw);
             else if (prior.result) reject(raw.op_id, prior.result.code, prior.result.message, raw);
             else results.push({ op_id: raw.op_id, status: 'duplicate' });
             continue;
@@ -204,11 +231,14 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
                 deletedAt: outcome.row.deleted ? (prev?.deletedAt ?? now) : null,
               };
               table.set(op.entity_id, row);
-              let d = dirty.get(op.entity);
-              if (!d) dirty.set(op.entity, (d = new Map()));
+              const d = dirty.get(op.entity) ?? new Map<string, StoredRow>();
+              dirty.set(op.entity, d);
               d.set(op.entity_id, row);
             }
-            entry = { hash, result: outcome.kind === 'rejected' ? { code: outcome.code, message: outcome.message } : null };
+            entry = {
+              hash,
+              result: outcome.kind === 'rejected' ? { code: outcome.code, message: outcome.message } : null,
+            };
           }
           ledger.set(opKey, entry);
           if (isUuid(raw.op_id)) fresh.push([raw.op_id, entry]);
@@ -235,22 +265,25 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
 
     async pull(userId, cursor, limit) {
       const after = decodeCursor(cursor);
-      const [user] = await db.query<{ pruned_version: number }>('SELECT pruned_version FROM users WHERE id = $1', [
-        userId,
-      ]);
+      const [user] = await db.query<{ pruned_version: number }>(
+        'SELECT pruned_version FROM users WHERE id = $1',
+        [userId],
+      );
       if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
       if (after > 0 && after < Number(user.pruned_version)) {
-        throw new ProtocolError('reset_required', 'cursor is older than the tombstone horizon: pull from the beginning');
+        throw new ProtocolError(
+          'reset_required',
+          'cursor is older than the tombstone horizon: pull from the beginning',
+        );
       }
       // One statement, one snapshot: a page never mixes states from different commits.
       const parts = ENTITY_NAMES.map((n) =>
         ENTITY_SQL[n].changeJson('t.user_id = $1 AND t.version > $2', 'ORDER BY t.version LIMIT $3'),
       );
-      const rows = await db.query<{ v: number; j: string }>(`${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3`, [
-        userId,
-        after,
-        limit + 1,
-      ]);
+      const rows = await db.query<{ v: number; j: string }>(
+        `${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3`,
+        [userId, after, limit + 1],
+      );
       const hasMore = rows.length > limit;
       if (hasMore) rows.length = limit;
       const last = rows.at(-1);
@@ -261,7 +294,9 @@ export function createSyncService(db: Database, clock: Clock, opts: { horizonMs:
     async checksum(userId) {
       return db.transaction(
         async (tx) => {
-          const [user] = await tx.query<{ version: number }>('SELECT version FROM users WHERE id = $1', [userId]);
+          const [user] = await tx.query<{ version: number }>('SELECT version FROM users WHERE id = $1', [
+            userId,
+          ]);
           if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
           const sums = createChecksums();
           const parts = ENTITY_NAMES.map((n) => ENTITY_SQL[n].changes('user_id = $1', ''));

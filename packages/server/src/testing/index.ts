@@ -51,7 +51,10 @@ export async function startTestServer(
   const server = await createServer({
     ...opts,
     db,
-    auth: opts.auth ?? { jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!'), scryptN: 1024 },
+    auth: opts.auth ?? {
+      jwtSecret: new TextEncoder().encode('test-secret-test-secret-test-secret!'),
+      scryptN: 1024,
+    },
     clientAddress: opts.clientAddress ?? ((c) => c.req.header('x-test-address') ?? '127.0.0.1'),
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -75,7 +78,11 @@ export async function startTestServer(
 
 /** Minimal protocol client for tests. */
 export function api(base: string) {
-  const call = async (method: string, path: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    o: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     if (o.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
@@ -95,10 +102,17 @@ export function api(base: string) {
   };
   return {
     call,
-    async signup(email = `u${randomBytes(6).toString('hex')}@example.com`, password = 'correct horse battery') {
+    async signup(
+      email = `u${randomBytes(6).toString('hex')}@example.com`,
+      password = 'correct horse battery',
+    ) {
       const r = await call('POST', '/v1/auth/signup', { body: { email, password } });
       if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
-      return { email, password, ...(r.body as { user_id: string; access_token: string; refresh_token: string }) };
+      return {
+        email,
+        password,
+        ...(r.body as { user_id: string; access_token: string; refresh_token: string }),
+      };
     },
     push: (token: string, body: unknown) => call('POST', '/v1/sync/push', { token, body }),
     pull: (token: string, q = '') => call('GET', `/v1/sync/pull${q}`, { token }),
