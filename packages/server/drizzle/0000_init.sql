@@ -73,7 +73,7 @@ CREATE TABLE "users" (
 );
 --> statement-breakpoint
 ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "op_ledger_created_idx" ON "op_ledger" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "op_ledger_created_idx" ON "op_ledger" USING brin ("created_at");--> statement-breakpoint
 CREATE INDEX "projects_user_version_idx" ON "projects" USING btree ("user_id","version");--> statement-breakpoint
 CREATE INDEX "projects_tombstone_idx" ON "projects" USING btree ("deleted_at") WHERE deleted;--> statement-breakpoint
 CREATE INDEX "refresh_tokens_user_idx" ON "refresh_tokens" USING btree ("user_id");--> statement-breakpoint
