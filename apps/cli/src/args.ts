@@ -32,11 +32,18 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export type Options = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+export type Options = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 export function parse(argv: string[]): { positionals: string[]; options: Options } {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
     return { positionals, options: values as Options };
   } catch (e: unknown) {
     throw new UsageError(e instanceof Error ? e.message.replace(/\. To specify.*$/s, '') : String(e));
@@ -46,14 +53,21 @@ export function parse(argv: string[]): { positionals: string[]; options: Options
 /** Only the options a command accepts: anything else is a usage error, so a typo never passes silently. */
 export function allow(options: Options, names: (keyof Options)[]): void {
   const allowed = new Set<string>(['data-dir', 'server', ...names]);
-  for (const k of Object.keys(options)) if (!allowed.has(k)) throw new UsageError(`--${k} does not apply here`);
+  for (const k of Object.keys(options))
+    if (!allowed.has(k)) throw new UsageError(`--${k} does not apply here`);
 }
 
 /** YYYY-MM-DD → local midnight in ms; a date that does not exist is an error. */
 export function parseDate(s: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   const d = m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : null;
-  if (!m || !d || d.getFullYear() !== Number(m[1]) || d.getMonth() !== Number(m[2]) - 1 || d.getDate() !== Number(m[3])) {
+  if (
+    !m ||
+    !d ||
+    d.getFullYear() !== Number(m[1]) ||
+    d.getMonth() !== Number(m[2]) - 1 ||
+    d.getDate() !== Number(m[3])
+  ) {
     throw new UsageError(`--due: "${s}" is not a date (want YYYY-MM-DD)`);
   }
   return d.getTime();

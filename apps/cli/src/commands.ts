@@ -25,14 +25,27 @@ export async function projectCommand(engine: Engine, io: Io, args: string[], o: 
   if (rest.length) throw new UsageError(`unexpected "${rest.join(' ')}"`);
   if (sub === 'add') {
     allow(o, ['color']);
-    const p = await engine.projects.create({ name: need(arg, 'NAME'), ...(o.color !== undefined ? { color: o.color } : {}) });
+    const p = await engine.projects.create({
+      name: need(arg, 'NAME'),
+      ...(o.color !== undefined ? { color: o.color } : {}),
+    });
     io.out(`Added project ${p.id}  ${p.name}`);
   } else if (sub === 'list') {
     allow(o, ['json']);
     const rows = await engine.projects.list();
     if (o.json) return json(io, rows);
     if (rows.length === 0) return io.out('No projects yet. Add one with: selftracker project add NAME');
-    io.out(table(rows.map((p) => [p.id, String(p.name), (p.color as string) ?? '', p.archived ? 'archived' : '', syncMark(p)])));
+    io.out(
+      table(
+        rows.map((p) => [
+          p.id,
+          String(p.name),
+          (p.color as string) ?? '',
+          p.archived ? 'archived' : '',
+          syncMark(p),
+        ]),
+      ),
+    );
   } else if (sub === 'rm') {
     allow(o, []);
     const id = await engine.projects.resolveId(need(arg, 'ID'));
@@ -66,7 +79,17 @@ export async function taskCommand(engine: Engine, io: Io, args: string[], o: Opt
       const rows = await engine.tasks.list({ where });
       if (o.json) return json(io, rows);
       if (rows.length === 0) return io.out('No tasks. Add one with: selftracker task add "TITLE"');
-      io.out(table(rows.map((t) => [t.id, `[${t.status}]`, String(t.title), t.due_at ? `due ${formatDate(t.due_at as number)}` : '', syncMark(t)])));
+      io.out(
+        table(
+          rows.map((t) => [
+            t.id,
+            `[${t.status}]`,
+            String(t.title),
+            t.due_at ? `due ${formatDate(t.due_at as number)}` : '',
+            syncMark(t),
+          ]),
+        ),
+      );
       if (rows.some((t) => !t.synced)) io.out('* not synced yet');
       return;
     }
@@ -79,7 +102,10 @@ export async function taskCommand(engine: Engine, io: Io, args: string[], o: Opt
       if (o.description !== undefined) patch.description = o.description === '' ? null : o.description;
       const project_id = await projectRef(engine, o.project);
       if (project_id !== undefined) patch.project_id = project_id;
-      if (Object.keys(patch).length === 0) throw new UsageError('task edit: nothing to change (give --title, --status, --description or --project)');
+      if (Object.keys(patch).length === 0)
+        throw new UsageError(
+          'task edit: nothing to change (give --title, --status, --description or --project)',
+        );
       const t = await engine.tasks.update(id, patch);
       return io.out(`Updated task ${t.id}  ${t.title} [${t.status}]`);
     }
@@ -116,7 +142,9 @@ export async function timerCommand(engine: Engine, io: Io, args: string[], o: Op
   } else if (sub === 'stop') {
     allow(o, []);
     for (const t of await engine.timers.stop()) {
-      io.out(`Stopped timer ${t.id} after ${formatDuration((t.stopped_at as number) - (t.started_at as number))}`);
+      io.out(
+        `Stopped timer ${t.id} after ${formatDuration((t.stopped_at as number) - (t.started_at as number))}`,
+      );
     }
   } else if (sub === 'list') {
     allow(o, ['json']);
@@ -125,12 +153,22 @@ export async function timerCommand(engine: Engine, io: Io, args: string[], o: Op
     if (rows.length === 0) return io.out('No timers yet. Start one with: selftracker timer start');
     const titles = new Map((await engine.tasks.list()).map((t) => [t.id, String(t.title)]));
     let total = 0;
-    io.out(table(rows.map((t) => {
-      const ms = ((t.stopped_at as number | null) ?? now) - (t.started_at as number);
-      total += ms;
-      const what = (t.task_id && titles.get(t.task_id as string)) || (t.note as string) || '';
-      return [t.id, formatTime(t.started_at as number), t.stopped_at === null ? `${formatDuration(ms)} (running)` : formatDuration(ms), what, syncMark(t)];
-    })));
+    io.out(
+      table(
+        rows.map((t) => {
+          const ms = ((t.stopped_at as number | null) ?? now) - (t.started_at as number);
+          total += ms;
+          const what = (t.task_id && titles.get(t.task_id as string)) || (t.note as string) || '';
+          return [
+            t.id,
+            formatTime(t.started_at as number),
+            t.stopped_at === null ? `${formatDuration(ms)} (running)` : formatDuration(ms),
+            what,
+            syncMark(t),
+          ];
+        }),
+      ),
+    );
     io.out(`total ${formatDuration(total)}`);
   } else throw new UsageError('timer: want start, stop or list');
 }
@@ -145,18 +183,30 @@ export async function statusCommand(engine: Engine, io: Io, o: Options): Promise
   const count = pending.reduce((n, p) => n + Number(p.count), 0);
   const phase = account?.signedIn ? last.phase : 'signed-out';
   if (o.json) {
-    return io.out(JSON.stringify({
-      pending: count,
-      pending_by_entity: pending.map((p) => ({ entity: p.entity, operation: p.operation, count: Number(p.count) })),
-      last_sync_at: last.at,
-      last_error: last.error,
-      server: account?.server ?? engine.transport.baseUrl,
-      email: account?.signedIn ? account.email : null,
-      phase,
-    }, null, 2));
+    return io.out(
+      JSON.stringify(
+        {
+          pending: count,
+          pending_by_entity: pending.map((p) => ({
+            entity: p.entity,
+            operation: p.operation,
+            count: Number(p.count),
+          })),
+          last_sync_at: last.at,
+          last_error: last.error,
+          server: account?.server ?? engine.transport.baseUrl,
+          email: account?.signedIn ? account.email : null,
+          phase,
+        },
+        null,
+        2,
+      ),
+    );
   }
   io.out(`Server:    ${account?.server ?? engine.transport.baseUrl}`);
-  io.out(`Account:   ${account?.signedIn ? account.email : account ? `${account.email} (signed out)` : 'not signed in'}`);
+  io.out(
+    `Account:   ${account?.signedIn ? account.email : account ? `${account.email} (signed out)` : 'not signed in'}`,
+  );
   io.out(`Last sync: ${last.at ? `${ago(last.at)} (${formatTime(last.at)})` : 'never'}`);
   if (last.error) io.out(`Problem:   ${last.error}`);
   if (count === 0) io.out('Pending:   nothing: every change on this device is on the server');
@@ -164,7 +214,9 @@ export async function statusCommand(engine: Engine, io: Io, o: Options): Promise
     io.out(`Pending:   ${count} change${count === 1 ? '' : 's'} not on the server yet`);
     for (const p of pending) {
       const noun = Number(p.count) === 1 ? p.entity.slice(0, -1) : p.entity;
-      io.out(`           ${p.count} ${OPS[p.operation] ?? p.operation} ${noun} (oldest ${ago(p.oldest)})${p.lastError ? ` — last try: ${p.lastError}` : ''}`);
+      io.out(
+        `           ${p.count} ${OPS[p.operation] ?? p.operation} ${noun} (oldest ${ago(p.oldest)})${p.lastError ? ` — last try: ${p.lastError}` : ''}`,
+      );
     }
   }
   io.out(`Phase:     ${phase}`);

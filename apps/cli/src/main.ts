@@ -1,7 +1,14 @@
-import { ClientError, type Engine, openEngine, requestSession, createTransport, StorageError } from '@selftracker/client';
+import {
+  ClientError,
+  createTransport,
+  type Engine,
+  openEngine,
+  requestSession,
+  StorageError,
+} from '@selftracker/client';
 import { openNodeDriver } from '@selftracker/client/node';
-import { parse, type Options, USAGE, UsageError, allow } from './args.ts';
-import { projectCommand, statusCommand, taskCommand, timerCommand, type Io } from './commands.ts';
+import { allow, type Options, parse, USAGE, UsageError } from './args.ts';
+import { type Io, projectCommand, statusCommand, taskCommand, timerCommand } from './commands.ts';
 import { type DataDir, defaultDataDir, openDataDir } from './data-dir.ts';
 import { ago } from './format.ts';
 
@@ -17,20 +24,35 @@ async function open(dir: DataDir, file: string, o: Options): Promise<Engine> {
   return openEngine({ driver: openNodeDriver(file), server: serverUrl(o) });
 }
 
-async function authenticate(dir: DataDir, kind: 'signup' | 'login', args: string[], o: Options): Promise<void> {
+async function authenticate(
+  dir: DataDir,
+  kind: 'signup' | 'login',
+  args: string[],
+  o: Options,
+): Promise<void> {
   allow(o, ['password']);
   const [email, ...rest] = args;
   if (!email || rest.length) throw new UsageError(`${kind} EMAIL --password PW`);
   if (o.password === undefined) throw new UsageError('--password is required');
   const transport = createTransport(serverUrl(o));
-  const session = await requestSession(transport, kind === 'signup' ? '/v1/auth/signup' : '/v1/auth/login', email, o.password);
+  const session = await requestSession(
+    transport,
+    kind === 'signup' ? '/v1/auth/signup' : '/v1/auth/login',
+    email,
+    o.password,
+  );
   const engine = await open(dir, dir.adopt(session.user_id), o);
   try {
     await engine.useSession(session, email);
     dir.setCurrent(session.user_id);
-    io.out(kind === 'signup' ? `Created account ${email.toLowerCase()} and signed in` : `Signed in as ${email.toLowerCase()}`);
+    io.out(
+      kind === 'signup'
+        ? `Created account ${email.toLowerCase()} and signed in`
+        : `Signed in as ${email.toLowerCase()}`,
+    );
     const pending = engine.status.pending;
-    if (pending > 0) io.out(`${pending} change${pending === 1 ? '' : 's'} on this device will sync with: selftracker sync`);
+    if (pending > 0)
+      io.out(`${pending} change${pending === 1 ? '' : 's'} on this device will sync with: selftracker sync`);
   } finally {
     await engine.close();
   }
@@ -39,20 +61,25 @@ async function authenticate(dir: DataDir, kind: 'signup' | 'login', args: string
 async function sync(engine: Engine, o: Options): Promise<void> {
   allow(o, []);
   const account = await engine.account();
-  if (!account?.signedIn) throw new ClientError('unauthorized', 'not signed in: run selftracker login EMAIL --password PW');
+  if (!account?.signedIn)
+    throw new ClientError('unauthorized', 'not signed in: run selftracker login EMAIL --password PW');
   let r: Awaited<ReturnType<Engine['sync']>>;
   try {
     r = await engine.sync();
   } catch (e: unknown) {
     if (!ClientError.is(e, 'network')) throw e;
     const n = engine.status.pending;
-    const kept = n > 0 ? `; ${n} change${n === 1 ? '' : 's'} stay${n === 1 ? 's' : ''} on this device for the next sync` : '';
+    const kept =
+      n > 0
+        ? `; ${n} change${n === 1 ? '' : 's'} stay${n === 1 ? 's' : ''} on this device for the next sync`
+        : '';
     throw new ClientError('network', `${unreachable(engine.transport.baseUrl, e)}${kept}`, { cause: e });
   }
   const parts = [`pushed ${r.pushed} change${r.pushed === 1 ? '' : 's'}`, `pulled ${r.pulled}`];
   if (r.rejected.length) parts.push(`${r.rejected.length} rejected by the server`);
   io.out(`Synced with ${account.server}: ${parts.join(', ')}`);
-  for (const x of r.rejected) io.out(`  rejected ${x.entity} ${x.entity_id}: ${x.message} (restored the server's version)`);
+  for (const x of r.rejected)
+    io.out(`  rejected ${x.entity} ${x.entity_id}: ${x.message} (restored the server's version)`);
   if (r.reset) io.out('  the server asked for a full resync; done');
   if (r.resynced.length) io.out(`  checksums differed for ${r.resynced.join(', ')}; resynced them`);
 }
@@ -80,11 +107,17 @@ function unreachable(url: string, e: ClientError): string {
 async function watch(engine: Engine, o: Options): Promise<void> {
   allow(o, []);
   const account = await engine.account();
-  if (!account?.signedIn) throw new ClientError('unauthorized', 'not signed in: run selftracker login EMAIL --password PW');
+  if (!account?.signedIn)
+    throw new ClientError('unauthorized', 'not signed in: run selftracker login EMAIL --password PW');
   io.out(`Watching ${account.server} as ${account.email}; Ctrl-C to stop`);
   let last = '';
   engine.subscribe((s) => {
-    const line = s.phase === 'idle' ? `synced${s.pending ? `, ${s.pending} pending` : ''}` : s.phase === 'syncing' ? '' : `${s.phase}: ${s.lastError ?? ''}`;
+    const line =
+      s.phase === 'idle'
+        ? `synced${s.pending ? `, ${s.pending} pending` : ''}`
+        : s.phase === 'syncing'
+          ? ''
+          : `${s.phase}: ${s.lastError ?? ''}`;
     if (line && line !== last) io.out(`[${new Date().toLocaleTimeString()}] ${line}`);
     if (line) last = line;
   });
@@ -138,9 +171,17 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`selftracker: ${e.message} (see selftracker --help)\n`);
       process.exit(2);
     }
-    const host = ClientError.is(e, 'network') ? /^cannot reach (https?:\/\/\S+?):? /.exec(e.message)?.[1] : undefined;
-    const msg = host && ClientError.is(e) ? unreachable(host, e)
-      : ClientError.is(e) || StorageError.is(e) ? e.message : e instanceof Error ? e.message : String(e);
+    const host = ClientError.is(e, 'network')
+      ? /^cannot reach (https?:\/\/\S+?):? /.exec(e.message)?.[1]
+      : undefined;
+    const msg =
+      host && ClientError.is(e)
+        ? unreachable(host, e)
+        : ClientError.is(e) || StorageError.is(e)
+          ? e.message
+          : e instanceof Error
+            ? e.message
+            : String(e);
     process.stderr.write(`selftracker: ${msg}\n`);
     process.exit(1);
   },
