@@ -51,7 +51,6 @@ async function expectClientError(p: Promise<unknown>, code: string) {
     (e: unknown) => e,
   );
   expect(err, `expected ClientError ${code}`).toBeDefined();
-  if (!ClientError.is(err)) console.log("NOT CLIENTERROR", err);
   expect(ClientError.is(err)).toBe(true);
   expect((err as ClientError).code).toBe(code);
   return err as ClientError;
@@ -74,7 +73,11 @@ describe('create / get / list', () => {
     expect(await engine.tasks.get(t.id)).toEqual(t);
     expect(await engine.tasks.get('00000000-0000-0000-0000-000000000000')).toBeUndefined();
     const p = await engine.projects.create({ name: 'Home', color: '#00ff00' });
-    expect(await engine.projects.get(p.id)).toMatchObject({ name: 'Home', color: '#00ff00', archived: false });
+    expect(await engine.projects.get(p.id)).toMatchObject({
+      name: 'Home',
+      color: '#00ff00',
+      archived: false,
+    });
   });
 
   it('lists by status and project, in creation order', async () => {
@@ -104,7 +107,9 @@ describe('create / get / list', () => {
     const t2 = await engine.timers.create({ started_at: T0 - 2 * day, stopped_at: T0 - 2 * day + 1000 });
     const t3 = await engine.timers.create({ started_at: T0 - 1 * day, stopped_at: T0 - 1 * day + 1000 });
     const running = await engine.timers.create({ started_at: T0 - 10 });
-    expect((await engine.timers.list({ where: { stopped_at: null } })).map((t) => t.id)).toEqual([running.id]);
+    expect((await engine.timers.list({ where: { stopped_at: null } })).map((t) => t.id)).toEqual([
+      running.id,
+    ]);
     expect((await engine.timers.running()).map((t) => t.id)).toEqual([running.id]);
     const range = await engine.timers.list({
       condition: { sql: 't.started_at >= ? AND t.started_at < ?', params: [T0 - 2 * day, T0 - day + 1] },
@@ -115,7 +120,9 @@ describe('create / get / list', () => {
   });
 
   it('rejects an unknown field in a where filter (a programmer error, not SQL)', async () => {
-    await expect(engine.tasks.list({ where: { 'title; DROP TABLE tasks': 'x' } })).rejects.toThrow(/unknown field/);
+    await expect(engine.tasks.list({ where: { 'title; DROP TABLE tasks': 'x' } })).rejects.toThrow(
+      /unknown field/,
+    );
     expect(await count('tasks')).toBe(0);
   });
 });
@@ -125,7 +132,14 @@ describe('update / delete', () => {
     const t = await engine.tasks.create({ title: 'x', description: 'd', due_at: 5 });
     clock += 1000;
     const u = await engine.tasks.update(t.id, { status: 'done', description: null });
-    expect(u).toMatchObject({ title: 'x', status: 'done', description: null, due_at: 5, updated_at: T0 + 1000, synced: false });
+    expect(u).toMatchObject({
+      title: 'x',
+      status: 'done',
+      description: null,
+      due_at: 5,
+      updated_at: T0 + 1000,
+      synced: false,
+    });
     expect(await engine.tasks.get(t.id)).toEqual(u);
     const q = await queue();
     expect(q.map((r) => r.operation)).toEqual(['CREATE', 'UPDATE']);
@@ -141,7 +155,9 @@ describe('update / delete', () => {
     expect(await engine.tasks.get(t.id)).toBeUndefined();
     expect((await engine.tasks.list()).map((x) => x.id)).toEqual([keep.id]);
     await expectClientError(engine.tasks.resolveId(t.id.slice(0, 36)), 'not_found');
-    expect(await driver.query('SELECT deleted, title FROM tasks WHERE id = ?', [t.id])).toEqual([{ deleted: 1, title: null }]);
+    expect(await driver.query('SELECT deleted, title FROM tasks WHERE id = ?', [t.id])).toEqual([
+      { deleted: 1, title: null },
+    ]);
     const del = (await queue()).filter((r) => r.entity_id === t.id && r.operation === 'DELETE');
     expect(del).toHaveLength(1);
     expect(del[0]!.data).toBeNull();
@@ -226,7 +242,11 @@ describe('bad input throws ClientError and changes nothing', () => {
   const cases: [string, () => Promise<unknown>, string][] = [
     ['unknown status', () => engine.tasks.create({ title: 'x', status: 'blocked' }), 'invalid_input'],
     ['title too long', () => engine.tasks.create({ title: 'x'.repeat(501) }), 'invalid_input'],
-    ['title too long in emoji (code points)', () => engine.tasks.create({ title: '🚀'.repeat(501) }), 'invalid_input'],
+    [
+      'title too long in emoji (code points)',
+      () => engine.tasks.create({ title: '🚀'.repeat(501) }),
+      'invalid_input',
+    ],
     ['empty title', () => engine.tasks.create({ title: '' }), 'invalid_input'],
     ['missing title', () => engine.tasks.create({ description: 'no title' }), 'invalid_input'],
     ['unknown field', () => engine.tasks.create({ title: 'x', priority: 3 }), 'invalid_input'],
@@ -235,15 +255,35 @@ describe('bad input throws ClientError and changes nothing', () => {
     ['bad project id', () => engine.tasks.create({ title: 'x', project_id: 'not-a-uuid' }), 'invalid_input'],
     ['wrong type', () => engine.tasks.create({ title: 42 }), 'invalid_input'],
     ['NUL in text', () => engine.tasks.create({ title: 'a\u0000b' }), 'invalid_input'],
-    ['stopped_at < started_at on create', () => engine.timers.create({ started_at: T0, stopped_at: T0 - 1 }), 'invalid_input'],
-    ['stopped_at < started_at on update', () => engine.timers.update(timer.id, { stopped_at: T0 - 2000 }), 'invalid_input'],
-    ['started_at past stopped_at on update', () => engine.timers.update(timer.id, { started_at: T0 + 1 }), 'invalid_input'],
+    [
+      'stopped_at < started_at on create',
+      () => engine.timers.create({ started_at: T0, stopped_at: T0 - 1 }),
+      'invalid_input',
+    ],
+    [
+      'stopped_at < started_at on update',
+      () => engine.timers.update(timer.id, { stopped_at: T0 - 2000 }),
+      'invalid_input',
+    ],
+    [
+      'started_at past stopped_at on update',
+      () => engine.timers.update(timer.id, { started_at: T0 + 1 }),
+      'invalid_input',
+    ],
     ['unknown status on update', () => engine.tasks.update(task.id, { status: 'blocked' }), 'invalid_input'],
     ['unknown field on update', () => engine.tasks.update(task.id, { priority: 1 }), 'invalid_input'],
     ['clearing a required field', () => engine.tasks.update(task.id, { title: null }), 'invalid_input'],
-    ['changing the id', () => engine.tasks.update(task.id, { id: '00000000-0000-0000-0000-000000000000' }), 'invalid_input'],
+    [
+      'changing the id',
+      () => engine.tasks.update(task.id, { id: '00000000-0000-0000-0000-000000000000' }),
+      'invalid_input',
+    ],
     ['changing created_at', () => engine.tasks.update(task.id, { created_at: 1 }), 'invalid_input'],
-    ['update of unknown id', () => engine.tasks.update('00000000-0000-7000-8000-000000000000', { title: 'x' }), 'not_found'],
+    [
+      'update of unknown id',
+      () => engine.tasks.update('00000000-0000-7000-8000-000000000000', { title: 'x' }),
+      'not_found',
+    ],
     ['delete of unknown id', () => engine.tasks.delete('00000000-0000-7000-8000-000000000000'), 'not_found'],
     ['update of a task id in projects', () => engine.projects.update(task.id, { name: 'x' }), 'not_found'],
   ];
@@ -259,7 +299,11 @@ describe('bad input throws ClientError and changes nothing', () => {
 
 describe('bulkCreate', () => {
   it('creates every row with one op each', async () => {
-    const rows = await engine.tasks.bulkCreate([{ title: 'a' }, { title: 'b', status: 'done' }, { title: 'c' }]);
+    const rows = await engine.tasks.bulkCreate([
+      { title: 'a' },
+      { title: 'b', status: 'done' },
+      { title: 'c' },
+    ]);
     expect(rows.map((r) => r.title)).toEqual(['a', 'b', 'c']);
     expect(new Set(rows.map((r) => r.id)).size).toBe(3);
     expect((await engine.tasks.list()).map((r) => r.id).sort()).toEqual(rows.map((r) => r.id).sort());
@@ -269,7 +313,10 @@ describe('bulkCreate', () => {
 
   it('is all or nothing: one invalid input writes none', async () => {
     const before = await snapshot();
-    await expectClientError(engine.tasks.bulkCreate([{ title: 'a' }, { title: 'b' }, { title: 'c', status: 'nope' }]), 'invalid_input');
+    await expectClientError(
+      engine.tasks.bulkCreate([{ title: 'a' }, { title: 'b' }, { title: 'c', status: 'nope' }]),
+      'invalid_input',
+    );
     expect(await snapshot()).toEqual(before);
   });
 
@@ -278,7 +325,9 @@ describe('bulkCreate', () => {
     await driver.exec(
       "CREATE TRIGGER third BEFORE INSERT ON sync_queue WHEN (SELECT count(*) FROM sync_queue) >= 2 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
     );
-    await expect(engine.tasks.bulkCreate([{ title: 'a' }, { title: 'b' }, { title: 'c' }])).rejects.toThrow(/disk full/);
+    await expect(engine.tasks.bulkCreate([{ title: 'a' }, { title: 'b' }, { title: 'c' }])).rejects.toThrow(
+      /disk full/,
+    );
     expect(await count('tasks')).toBe(0);
     expect(await count('sync_queue')).toBe(0);
   });
@@ -345,7 +394,11 @@ describe('timers', () => {
   it('concurrent starts leave exactly one timer running', async () => {
     await engine.timers.start({ note: 'zero' });
     clock += 1000;
-    await Promise.all([engine.timers.start({ note: 'a' }), engine.timers.start({ note: 'b' }), engine.timers.start({ note: 'c' })]);
+    await Promise.all([
+      engine.timers.start({ note: 'a' }),
+      engine.timers.start({ note: 'b' }),
+      engine.timers.start({ note: 'c' }),
+    ]);
     expect(await engine.timers.running()).toHaveLength(1);
   });
 

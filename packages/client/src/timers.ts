@@ -1,6 +1,7 @@
 import type { EntityData } from '@selftracker/core';
+import type { SqliteExecutor } from './driver.ts';
 import { ClientError } from './errors.ts';
-import { readRow } from './local-store.ts';
+import { type LocalRow, readRow } from './local-store.ts';
 import { type Entity, Repository, type WriteContext } from './repositories.ts';
 
 /** Timers: a repository plus start/stop. Starting a timer stops this device's running timer. */
@@ -13,31 +14,54 @@ export class Timers extends Repository {
     return this.list({ where: { stopped_at: null } });
   }
 
-  /** Starts a timer (on a task and/or project, with a note); stops the running one in the same transaction. */
-  async start(input: { task_id?: string | null; project_id?: string | null; note?: string | null } = {}): Promise<Entity> {
+  /**
+   * Starts a timer (on a task and/or project, with a note); stops the running one in the same transaction.
+   * The running timers are read inside that transaction, so concurrent starts still leave exactly one running.
+   */
+  async start(
+    input: { task_id?: string | null; project_id?: string | null; note?: string | null } = {},
+  ): Promise<Entity> {
     const now = this.wctx.now();
-    const data: EntityData = { ...input, started_at: now, stopped_at: null, created_at: now, updated_at: now };
-    const running = await this.running();
+    const data: EntityData = {
+      ...input,
+      started_at: now,
+      stopped_at: null,
+      created_at: now,
+      updated_at: now,
+    };
     const created = await this.wctx.driver.transaction(async (tx) => {
-      for (const t of running) {
-        const cur = await readRow(tx, 'timers', t.id);
-        if (!cur || cur.deleted || cur.data.stopped_at !== null) continue;
-        const patch = { stopped_at: Math.max(now, Number(cur.data.started_at)), updated_at: now };
-        await this.write(tx, t.id, 'UPDATE', patch, { ...cur, data: { ...cur.data, ...patch } });
-      }
-      return this.createIn(tx, data);
+      await this.#stopRunning(tx, now);
+      return this.createIn(tx, data); // a bad input throws here and rolls the stop back too
     });
     this.wctx.committed(['timers']);
     return created;
   }
 
-  /** Stops the running timer(s); returns what was stopped. */
+  /** Stops the running timer(s) in one transaction; returns what was stopped. */
   async stop(): Promise<Entity[]> {
-    const running = await this.running();
-    if (running.length === 0) throw new ClientError('not_found', 'no timer is running');
     const now = this.wctx.now();
-    return Promise.all(
-      running.map((t) => this.update(t.id, { stopped_at: Math.max(now, Number(t.started_at)), updated_at: now })),
+    const stopped = await this.wctx.driver.transaction(async (tx) => {
+      const rows = await this.#stopRunning(tx, now);
+      if (rows.length === 0) throw new ClientError('not_found', 'no timer is running');
+      return rows;
+    });
+    this.wctx.committed(['timers']);
+    return stopped.map((r) => ({ id: r.id, ...r.data, synced: false }));
+  }
+
+  async #stopRunning(tx: SqliteExecutor, now: number): Promise<LocalRow[]> {
+    const ids = await tx.query<{ id: string }>(
+      'SELECT id FROM timers WHERE deleted = 0 AND stopped_at IS NULL ORDER BY started_at, id',
     );
+    const out: LocalRow[] = [];
+    for (const { id } of ids) {
+      const cur = await readRow(tx, 'timers', id);
+      if (!cur) continue;
+      const patch = { stopped_at: Math.max(now, Number(cur.data.started_at)), updated_at: now };
+      const next = { ...cur, data: { ...cur.data, ...patch } };
+      await this.write(tx, id, 'UPDATE', patch, next);
+      out.push(next);
+    }
+    return out;
   }
 }

@@ -1,5 +1,11 @@
 import Database from 'better-sqlite3';
-import { createMutex, type SqliteDriver, type SqliteExecutor, StorageError, type StorageErrorCode } from '../../driver.ts';
+import {
+  createMutex,
+  type SqliteDriver,
+  type SqliteExecutor,
+  StorageError,
+  type StorageErrorCode,
+} from '../../driver.ts';
 
 export interface NodeDriverOptions {
   /** `NORMAL` (default) or `FULL`. See the package README for what NORMAL means on power loss. */
@@ -89,8 +95,14 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
             if (!open) throw new StorageError('closed', 'this transaction has already ended');
           };
           const tx: SqliteExecutor = {
-            exec: async (sql, params) => (txGuard(), exec.exec(sql, params)),
-            query: async (sql, params) => (txGuard(), exec.query(sql, params)) as never,
+            exec: async (sql, params) => {
+              txGuard();
+              return exec.exec(sql, params);
+            },
+            query: async (sql, params) => {
+              txGuard();
+              return exec.query(sql, params) as never;
+            },
           };
           let result: Awaited<ReturnType<typeof fn>>;
           try {

@@ -8,4 +8,6 @@ const dir = tempDir('selftracker-node-driver-');
 afterAll(() => dir.cleanup());
 
 runDriverContract('node (better-sqlite3)', (file) => openNodeDriver(join(dir.path, file)));
-runDriverContract('node (better-sqlite3, synchronous=FULL)', (file) => openNodeDriver(join(dir.path, file), { synchronous: 'FULL' }));
+runDriverContract('node (better-sqlite3, synchronous=FULL)', (file) =>
+  openNodeDriver(join(dir.path, file), { synchronous: 'FULL' }),
+);
