@@ -1,4 +1,12 @@
-import { type AuthResponse, createHlcClock, type EntityName, type HlcClock, parseHlc, uuidv7 } from '@selftracker/core';
+import {
+  type AuthResponse,
+  createHlcClock,
+  type EntityName,
+  formatHlc,
+  type HlcClock,
+  parseHlc,
+  uuidv7,
+} from '@selftracker/core';
 import { type BackoffOptions, backoffDelay } from './backoff.ts';
 import { type Connectivity, createReportedConnectivity } from './connectivity.ts';
 import type { SqliteDriver } from './driver.ts';
@@ -75,7 +83,10 @@ export class Engine {
     this.projects = new Repository(ctx, 'projects');
     this.tasks = new Repository(ctx, 'tasks');
     this.timers = new Timers(ctx);
-    this.#syncer = new Syncer(opts.driver, this.transport, { committed: (t) => this.#emitChange(t) });
+    this.#syncer = new Syncer(opts.driver, this.transport, {
+      committed: (t) => this.#emitChange(t),
+      wallSeen: (wall) => this.#clock.receive(formatHlc({ wall, counter: 0, node: 'seen' })),
+    });
   }
 
   /** Opens the engine: migrates the local database and restores the client id and clock. */

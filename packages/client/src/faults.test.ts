@@ -1,7 +1,7 @@
 /**
  * Convergence under network faults, restarts and clock skew (STYLE.md "Property-based tests ... convergence
  * under faults"). Real SQLite files, a real HTTP server on a real database; the only fake is the fetch.
- * More runs: FAULT_RUNS=2000; replay one: FAULT_SEED=<seed> FAULT_PATH=<path>.
+ * More runs: FAULT_RUNS=2000; replay one: FAULT_SEED=<seed> FAULT_PATH=<path>; skip shrinking: FAULT_SHRINK=0.
  */
 import { ENTITIES, ENTITY_NAMES, type EntityData, type EntityName } from '@selftracker/core';
 import { api, startTestServer, type TestServer } from '@selftracker/server/testing';
@@ -52,8 +52,24 @@ const skewArb = fc.constantFrom(-DAY, 0, DAY);
 const dev = fc.nat(2);
 const entity = fc.constantFrom<EntityName>('tasks', 'projects', 'timers');
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { arbitrary: fc.record({ t: fc.constant('create' as const), dev, entity: fc.constantFrom('tasks' as const, 'projects' as const) }), weight: 4 },
-  { arbitrary: fc.record({ t: fc.constant('update' as const), dev, entity, pick: fc.nat(9), field: fc.nat(1) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('create' as const),
+      dev,
+      entity: fc.constantFrom('tasks' as const, 'projects' as const),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('update' as const),
+      dev,
+      entity,
+      pick: fc.nat(9),
+      field: fc.nat(1),
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ t: fc.constant('delete' as const), dev, entity, pick: fc.nat(9) }), weight: 2 },
   { arbitrary: fc.record({ t: fc.constant('timerStart' as const), dev, pick: fc.nat(9) }), weight: 1 },
   { arbitrary: fc.record({ t: fc.constant('timerStop' as const), dev }), weight: 1 },
@@ -67,7 +83,10 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   { arbitrary: fc.constant({ kind: 'drop-request' as const }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'drop-response' as const }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'duplicate' as const }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('delay' as const), ms: fc.integer({ min: 1, max: 15 }) }), weight: 1 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('delay' as const), ms: fc.integer({ min: 1, max: 15 }) }),
+    weight: 1,
+  },
 );
 
 const scenarioArb = fc.record({
@@ -92,8 +111,8 @@ class Ledger {
   readonly rejected: SyncReport['rejected'] = [];
 
   #add(map: Map<string, Set<string>>, key: string, v: unknown) {
-    let s = map.get(key);
-    if (!s) map.set(key, (s = new Set()));
+    const s = map.get(key) ?? new Set<string>();
+    map.set(key, s);
     s.add(JSON.stringify(v ?? null));
   }
   create(entity: EntityName, row: { id: string } & EntityData) {
@@ -102,7 +121,8 @@ class Ledger {
   }
   update(entity: EntityName, id: string, field: string, before: unknown, after: unknown) {
     this.#add(this.written, `${entity}:${id}:${field}`, after);
-    if (JSON.stringify(before ?? null) !== JSON.stringify(after)) this.#add(this.superseded, `${entity}:${id}:${field}`, before);
+    if (JSON.stringify(before ?? null) !== JSON.stringify(after))
+      this.#add(this.superseded, `${entity}:${id}:${field}`, before);
   }
 }
 
@@ -125,7 +145,8 @@ async function runScenario(s: Scenario): Promise<void> {
   const { access_token: token } = await api(server.url).signup(email, password);
   const ledger = new Ledger();
   const devices: Device[] = [];
-  const open = (d: Omit<Device, 'engine'>) => openDevice(d.file, server.url, { fetch: d.net.fetch, now: () => Date.now() + d.skew });
+  const open = (d: Omit<Device, 'engine'>) =>
+    openDevice(d.file, server.url, { fetch: d.net.fetch, now: () => Date.now() + d.skew });
   try {
     for (const [i, spec] of s.devices.entries()) {
       const net = createFaultyFetch({ plan: spec.plan, enabled: false });
@@ -217,7 +238,10 @@ async function serverRows(token: string): Promise<Rows> {
   const rows: Rows = new Map();
   let cursor = '';
   for (;;) {
-    const r = await api(server.url).pull(token, `?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const r = await api(server.url).pull(
+      token,
+      `?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     expect(r.status).toBe(200);
     for (const c of r.body.changes) {
       expect(rows.has(c.entity_id), `pull returned ${c.entity_id} twice`).toBe(false);
@@ -238,11 +262,16 @@ async function replica(file: string) {
         rows.set(row.id, { entity: e, deleted: row.deleted, data: row.deleted ? null : row.data });
       }
     }
-    const outbox = await db.query<{ op_id: string; entity: string; operation: string; last_error: string | null }>(
-      'SELECT op_id, entity, operation, last_error FROM sync_queue',
-    );
+    const outbox = await db.query<{
+      op_id: string;
+      entity: string;
+      operation: string;
+      last_error: string | null;
+    }>('SELECT op_id, entity, operation, last_error FROM sync_queue');
     const sums = await localChecksums(db);
-    const checksums = Object.fromEntries(ENTITY_NAMES.map((e) => [e, { count: sums[e].count, checksum: sums[e].checksum }]));
+    const checksums = Object.fromEntries(
+      ENTITY_NAMES.map((e) => [e, { count: sums[e].count, checksum: sums[e].checksum }]),
+    );
     return { rows, outbox, checksums };
   } finally {
     await db.close();
@@ -274,7 +303,9 @@ async function verify(devices: Device[], token: string, ledger: Ledger) {
       const key = `${row.entity}:${id}:${field}`;
       const final = JSON.stringify(row.data?.[field] ?? null);
       expect([...(ledger.written.get(key) ?? [])], key).toContain(final);
-      expect([...(ledger.superseded.get(key) ?? [])], `${key}: an overwritten value came back`).not.toContain(final);
+      expect([...(ledger.superseded.get(key) ?? [])], `${key}: an overwritten value came back`).not.toContain(
+        final,
+      );
     }
     if (row.entity === 'timers' && row.data?.stopped_at != null) {
       expect(Number(row.data.stopped_at)).toBeGreaterThanOrEqual(Number(row.data.started_at));
@@ -282,15 +313,40 @@ async function verify(devices: Device[], token: string, ledger: Ledger) {
   }
 }
 
+describe('clock skew', () => {
+  it('an edit from a device whose clock is a day behind wins over the write it replaced', async () => {
+    const email = `skew-${Date.now()}@example.com`;
+    await api(server.url).signup(email, 'password123');
+    const a = await openDevice(`${dir.path}/skew-a.db`, server.url);
+    const b = await openDevice(`${dir.path}/skew-b.db`, server.url, { now: () => Date.now() - DAY });
+    try {
+      await a.login(email, 'password123');
+      await b.login(email, 'password123');
+      const t = await a.tasks.create({ title: 'Written on time' });
+      await a.sync();
+      await b.sync();
+      await b.tasks.update(t.id, { title: 'Corrected later' });
+      await b.sync();
+      await a.sync();
+      expect((await a.tasks.get(t.id))?.title).toBe('Corrected later');
+      expect((await b.tasks.get(t.id))?.title).toBe('Corrected later');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('sync under faults', () => {
   it(
     'every replica converges to the server, losing and doubling nothing',
     async () => {
-      const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : undefined;
+      const { FAULT_SEED: seed, FAULT_PATH: path } = process.env;
       await fc.assert(fc.asyncProperty(scenarioArb, runScenario), {
         numRuns: RUNS,
-        ...(seed === undefined ? {} : { seed, path: process.env.FAULT_PATH }),
-        endOnFailure: process.env.FAULT_SHRINK !== '1',
+        ...(seed ? { seed: Number(seed) } : {}),
+        ...(seed && path ? { path } : {}),
+        endOnFailure: process.env.FAULT_SHRINK === '0',
       });
     },
     RUNS * 5_000,

@@ -49,7 +49,8 @@ export class Syncer {
     private readonly transport: Transport,
     private readonly hooks: {
       committed(tables: readonly EntityName[]): void;
-      onServerHlcSeen?(): void;
+      /** A wall time (ms) other writers had reached, seen in a pull: the HLC must move past it. */
+      wallSeen?(wall: number): void;
     },
   ) {}
 
@@ -188,6 +189,8 @@ export class Syncer {
         }
       });
       report.pulled += page.changes.length;
+      const wall = wallSeen(page.changes, r.headers);
+      if (wall !== undefined) this.hooks.wallSeen?.(wall);
       if (touched.size) this.hooks.committed([...touched]);
       cursor = page.cursor;
       if (!page.has_more) return;
@@ -226,6 +229,31 @@ export class Syncer {
     }
     await setState(this.driver, { last_checksum: drifted.length ? `resynced ${drifted.join(', ')}` : 'ok' });
   }
+}
+
+/** Server clock tolerance for client HLCs (PROTOCOL.md "Hybrid logical clock"). */
+const SERVER_MAX_AHEAD_MS = 60_000;
+
+/**
+ * The highest wall time a pull page shows (PROTOCOL.md: the clock advances on every pull to the "highest
+ * wall seen"). Pulls carry no HLCs, so the walls are the response's `Date` (the end of that second: the
+ * server had committed nothing stamped later by a correct clock) and the rows' `created_at`/`updated_at`
+ * (set by their writers from the clock they wrote with; +1 so our next write orders after theirs).
+ * Without this a device whose clock is behind loses every edit it makes to rows it pulled: its HLC orders
+ * the edit before the write it replaced. A wall more than the server's own tolerance ahead of the
+ * server's time is capped there, so one fast clock does not drag every device into the future.
+ */
+function wallSeen(changes: readonly Change[], headers: Headers): number | undefined {
+  const date = Date.parse(headers.get('date') ?? '');
+  let wall = Number.isFinite(date) ? date + 1000 : undefined;
+  for (const c of changes) {
+    for (const k of ['created_at', 'updated_at']) {
+      const v = c.data?.[k];
+      if (typeof v === 'number' && Number.isSafeInteger(v) && (wall === undefined || v + 1 > wall)) wall = v + 1;
+    }
+  }
+  if (wall !== undefined && Number.isFinite(date)) wall = Math.min(wall, date + 1000 + SERVER_MAX_AHEAD_MS);
+  return wall;
 }
 
 function changeToRow(c: Change): LocalRow {
