@@ -64,6 +64,7 @@ export class Engine {
   #round: Promise<SyncReport> | undefined;
   #loop: AbortController | undefined;
   #wake: (() => void) | undefined;
+  #requested = false;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #live = false;
 
@@ -78,13 +79,16 @@ export class Engine {
       driver: opts.driver,
       now: this.#now,
       tick: () => this.#clock.tick(),
-      committed: (tables) => this.#committed(tables),
+      committed: (tables, ops) => this.#committed(tables, ops),
     };
     this.projects = new Repository(ctx, 'projects');
     this.tasks = new Repository(ctx, 'tasks');
     this.timers = new Timers(ctx);
     this.#syncer = new Syncer(opts.driver, this.transport, {
-      committed: (t) => this.#emitChange(t),
+      committed: (t) => {
+        this.#emitChange(t);
+        void this.#refreshPending();
+      },
       wallSeen: (wall) => this.#clock.receive(formatHlc({ wall, counter: 0, node: 'seen' })),
     });
   }
@@ -130,14 +134,17 @@ export class Engine {
 
   #emitChange(tables: readonly EntityName[]) {
     for (const l of [...this.#changeListeners]) l(tables);
-    void this.#refreshPending();
   }
 
-  #committed(tables: readonly EntityName[]) {
+  /** A local write committed: count its operations at once (no query on the write path), tell listeners, schedule a sync. */
+  #committed(tables: readonly EntityName[], ops: number) {
+    this.#dispatch({ type: 'pending', count: this.#status.pending + ops });
     this.#emitChange(tables);
     if (!this.#loop) return;
     clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => this.#wake?.(), this.#opts.debounceMs ?? 300);
+    // Offline, the reconnect will sync: a write must not burn a retry (and lengthen the backoff).
+    if (this.#status.phase === 'offline') return;
+    this.#debounce = setTimeout(() => this.#trigger(), this.#opts.debounceMs ?? 300);
   }
 
   async #refreshPending() {
@@ -182,7 +189,7 @@ export class Engine {
       access_token: session.access_token,
       refresh_token: session.refresh_token,
     });
-    this.#wake?.();
+    this.#trigger();
     return (await this.account())!;
   }
 
@@ -241,7 +248,7 @@ export class Engine {
     const ctl = new AbortController();
     this.#loop = ctl;
     const unsub = this.#connectivity.subscribe((online) => {
-      if (online) this.#wake?.();
+      if (online) this.#trigger();
     });
     ctl.signal.addEventListener('abort', unsub, { once: true });
     void this.#schedule(ctl.signal);
@@ -267,14 +274,26 @@ export class Engine {
     await this.#driver.close();
   }
 
+  /** Asks the scheduler for a round now; a request made while a round runs is kept for right after it. */
+  #trigger(): void {
+    this.#requested = true;
+    this.#wake?.();
+  }
+
   #wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#requested) {
+      this.#requested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const done = () => {
+        this.#requested = false;
         clearTimeout(t);
         signal.removeEventListener('abort', done);
+        this.#wake = undefined;
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms);
       this.#wake = done;
       signal.addEventListener('abort', done, { once: true });
     });
@@ -317,9 +336,9 @@ export class Engine {
             () => {
               failures = 0;
               this.#live = true;
-              this.#wake?.(); // connected: catch up on anything missed while disconnected
+              this.#trigger(); // connected: catch up on anything missed while disconnected
             },
-            () => this.#wake?.(),
+            () => this.#trigger(),
           );
         } catch (e: unknown) {
           if (ClientError.is(e, 'unauthorized')) await this.#syncer.refresh().catch(() => {});

@@ -74,11 +74,29 @@ export async function readRow(tx: SqliteExecutor, entity: EntityName, id: string
 /** Writes a row (a tombstone keeps no data, matching the server's pull shape). */
 export async function writeRow(tx: SqliteExecutor, entity: EntityName, row: LocalRow): Promise<void> {
   const spec = ENTITIES[entity];
-  await tx.exec(TABLE_SQL[entity].upsert, [
-    row.id,
-    row.deleted ? 1 : 0,
-    ...spec.fieldNames.map((n) => (row.deleted ? null : toSql(row.data[n]))),
-  ]);
+  await tx.exec(TABLE_SQL[entity].upsert, rowParams(spec, row));
+}
+
+/** Rows per multi-row statement: well under SQLite's 32,766 bound parameters for every entity. */
+const CHUNK = 200;
+
+function rowParams(spec: EntitySpec, row: LocalRow): SqlValue[] {
+  return [row.id, row.deleted ? 1 : 0, ...spec.fieldNames.map((n) => (row.deleted ? null : toSql(row.data[n])))];
+}
+
+/** Writes many rows with multi-row upserts: a bulk write or a pulled page costs a few statements, not one per row. */
+export async function writeRows(tx: SqliteExecutor, entity: EntityName, rows: readonly LocalRow[]): Promise<void> {
+  const spec = ENTITIES[entity];
+  const cols = spec.fieldNames;
+  const tuple = `(${['?', '?', ...cols.map(() => '?')].join(', ')})`;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    await tx.exec(
+      `INSERT INTO ${entity} (id, deleted, ${cols.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ` +
+        `ON CONFLICT (id) DO UPDATE SET deleted = excluded.deleted, ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`,
+      chunk.flatMap((r) => rowParams(spec, r)),
+    );
+  }
 }
 
 export async function removeRow(tx: SqliteExecutor, entity: EntityName, id: string): Promise<void> {
@@ -110,14 +128,33 @@ export async function readQueue(tx: SqliteExecutor, limit: number): Promise<Queu
   return rows.map(decodeOp);
 }
 
-export async function enqueue(
-  tx: SqliteExecutor,
-  op: Omit<QueuedOp, 'seq' | 'attempts' | 'last_error'>,
-): Promise<void> {
-  await tx.exec(
-    'INSERT INTO sync_queue (op_id, entity, entity_id, operation, data, hlc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [op.op_id, op.entity, op.entity_id, op.operation, op.data ? JSON.stringify(op.data) : null, op.hlc, op.created_at],
-  );
+export type NewOp = Omit<QueuedOp, 'seq' | 'attempts' | 'last_error'>;
+
+const opParams = (op: NewOp): SqlValue[] => [
+  op.op_id,
+  op.entity,
+  op.entity_id,
+  op.operation,
+  op.data ? JSON.stringify(op.data) : null,
+  op.hlc,
+  op.created_at,
+];
+
+export async function enqueue(tx: SqliteExecutor, op: NewOp): Promise<void> {
+  await enqueueMany(tx, [op]);
+}
+
+/** Appends operations to the outbox in order, with multi-row inserts. */
+export async function enqueueMany(tx: SqliteExecutor, ops: readonly NewOp[]): Promise<void> {
+  for (let i = 0; i < ops.length; i += CHUNK) {
+    const chunk = ops.slice(i, i + CHUNK);
+    await tx.exec(
+      `INSERT INTO sync_queue (op_id, entity, entity_id, operation, data, hlc, created_at) VALUES ${chunk
+        .map(() => '(?, ?, ?, ?, ?, ?, ?)')
+        .join(', ')}`,
+      chunk.flatMap(opParams),
+    );
+  }
 }
 
 /**

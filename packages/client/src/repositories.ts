@@ -11,15 +11,24 @@ import {
 } from '@selftracker/core';
 import type { SqlValue, SqliteDriver, SqliteExecutor } from './driver.ts';
 import { ClientError } from './errors.ts';
-import { decodeRow, enqueue, type LocalRow, readRow, toSql, writeRow } from './local-store.ts';
+import {
+  decodeRow,
+  enqueue,
+  enqueueMany,
+  type LocalRow,
+  readRow,
+  toSql,
+  writeRow,
+  writeRows,
+} from './local-store.ts';
 
 /** What repositories need from the engine: storage, time, HLCs and a hook after each commit. */
 export interface WriteContext {
   readonly driver: SqliteDriver;
   now(): number;
   tick(): string;
-  /** Called after a write transaction committed, with the tables it touched. */
-  committed(tables: readonly EntityName[]): void;
+  /** Called after a write transaction committed, with the tables it touched and how many operations it queued. */
+  committed(tables: readonly EntityName[], ops: number): void;
 }
 
 /** A row as repositories return it: the entity's fields, its `id`, and whether it is synced. */
@@ -85,7 +94,7 @@ export class Repository {
   /** Creates a row; `input` carries the entity's fields (created_at/updated_at default to now). */
   async create(input: EntityData): Promise<Entity> {
     const created = await this.ctx.driver.transaction((tx) => this.createIn(tx, input));
-    this.ctx.committed([this.entity]);
+    this.ctx.committed([this.entity], 1);
     return created;
   }
 
@@ -99,10 +108,25 @@ export class Repository {
   /** Creates many rows in one transaction: all or nothing, validated before anything is written. */
   async bulkCreate(inputs: readonly EntityData[]): Promise<Entity[]> {
     const prepared = inputs.map((i) => this.#prepareCreate(i));
+    const now = this.ctx.now();
+    const ops = prepared.map((p) => ({
+      op_id: uuidv7(now),
+      entity: this.entity,
+      entity_id: p.id,
+      operation: 'CREATE' as const,
+      data: p.data,
+      hlc: this.ctx.tick(),
+      created_at: now,
+    }));
     await this.ctx.driver.transaction(async (tx) => {
-      for (const p of prepared) await this.write(tx, p.id, 'CREATE', p.data, p.row);
+      await writeRows(
+        tx,
+        this.entity,
+        prepared.map((p) => p.row),
+      );
+      await enqueueMany(tx, ops);
     });
-    this.ctx.committed([this.entity]);
+    this.ctx.committed([this.entity], prepared.length);
     return prepared.map((p) => this.#toEntity(p.row, false));
   }
 
@@ -121,7 +145,7 @@ export class Repository {
       await this.write(tx, id, 'UPDATE', data, next);
       return next;
     });
-    this.ctx.committed([this.entity]);
+    this.ctx.committed([this.entity], 1);
     return this.#toEntity(row, false);
   }
 
@@ -132,7 +156,7 @@ export class Repository {
       if (!cur || cur.deleted) throw new ClientError('not_found', `${this.entity} ${id} not found`);
       await this.write(tx, id, 'DELETE', null, { id, deleted: true, data: {} });
     });
-    this.ctx.committed([this.entity]);
+    this.ctx.committed([this.entity], 1);
   }
 
   async get(id: string): Promise<Entity | undefined> {

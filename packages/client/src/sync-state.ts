@@ -8,6 +8,7 @@ export type StateKey =
   | 'cursor_version'
   | 'last_sync_at'
   | 'last_checksum'
+  | 'last_checksum_at'
   | 'last_error'
   | 'last_error_kind'
   | 'server'

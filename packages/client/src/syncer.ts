@@ -22,11 +22,14 @@ import {
   rebase,
   removeRow,
   writeRow,
+  writeRows,
 } from './local-store.ts';
 import { getState, getStates, setState } from './sync-state.ts';
 import { errorFromResponse, type HttpResult, type Transport } from './transport.ts';
 
-const PULL_LIMIT = 1000;
+/** Rows per pull page: the protocol's maximum, so a fresh device needs few round trips. */
+const PULL_LIMIT = 5000;
+const VERIFY_EVERY_MS = 10 * 60_000;
 
 export interface SyncReport {
   pushed: number;
@@ -176,13 +179,21 @@ export class Syncer {
       const touched = new Set<EntityName>();
       await this.driver.transaction(async (tx) => {
         const pending = await pendingByRow(tx);
+        const writes = new Map<EntityName, LocalRow[]>();
         for (const c of page.changes) {
           if (only && c.entity !== only) continue;
           if (!ENTITIES[c.entity]) continue; // an entity this client does not know yet
           touched.add(c.entity);
-          const key = `${c.entity}:${c.entity_id}`;
-          await this.#store(tx, c.entity, c.entity_id, changeToRow(c), pending.get(key) ?? []);
+          const mine = pending.get(`${c.entity}:${c.entity_id}`);
+          const row = mine ? rebase(ENTITIES[c.entity], changeToRow(c), mine) : changeToRow(c);
+          if (!row) await removeRow(tx, c.entity, c.entity_id);
+          else {
+            const list = writes.get(c.entity) ?? [];
+            writes.set(c.entity, list);
+            list.push(row);
+          }
         }
+        for (const [entity, rows] of writes) await writeRows(tx, entity, rows);
         if (!only) {
           const last = page.changes.at(-1);
           await setState(tx, { cursor: page.cursor, ...(last ? { cursor_version: last.version } : {}) });
@@ -209,9 +220,15 @@ export class Syncer {
   }
 
   /** With an empty outbox and the cursor at the server's version, compare checksums; resync what drifted. */
+  /**
+   * Checksums cost a full scan on both sides, so they run when drift is possible — this round pushed (a
+   * pushed edit can lose every field and come back as no change) — and at least every 10 minutes otherwise.
+   */
   async verify(report: SyncReport): Promise<void> {
     const [{ n }] = (await this.driver.query<{ n: number }>('SELECT count(*) AS n FROM sync_queue')) as [{ n: number }];
     if (n > 0) return;
+    const lastAt = Number((await getState(this.driver, 'last_checksum_at')) ?? 0);
+    if (report.pushed === 0 && Date.now() - lastAt < VERIFY_EVERY_MS) return;
     const r = await this.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
     if (r.status !== 200) throw errorFromResponse(r);
     const state = await getStates(this.driver);
@@ -227,7 +244,10 @@ export class Syncer {
       await this.pull(report, e);
       report.resynced.push(e);
     }
-    await setState(this.driver, { last_checksum: drifted.length ? `resynced ${drifted.join(', ')}` : 'ok' });
+    await setState(this.driver, {
+      last_checksum: drifted.length ? `resynced ${drifted.join(', ')}` : 'ok',
+      last_checksum_at: String(Date.now()),
+    });
   }
 }
 

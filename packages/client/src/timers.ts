@@ -29,11 +29,12 @@ export class Timers extends Repository {
       created_at: now,
       updated_at: now,
     };
+    let stoppedCount = 0;
     const created = await this.wctx.driver.transaction(async (tx) => {
-      await this.#stopRunning(tx, now);
+      stoppedCount = (await this.#stopRunning(tx, now)).length;
       return this.createIn(tx, data); // a bad input throws here and rolls the stop back too
     });
-    this.wctx.committed(['timers']);
+    this.wctx.committed(['timers'], 1 + stoppedCount);
     return created;
   }
 
@@ -45,7 +46,7 @@ export class Timers extends Repository {
       if (rows.length === 0) throw new ClientError('not_found', 'no timer is running');
       return rows;
     });
-    this.wctx.committed(['timers']);
+    this.wctx.committed(['timers'], stopped.length);
     return stopped.map((r) => ({ id: r.id, ...r.data, synced: false }));
   }
 

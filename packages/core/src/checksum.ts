@@ -14,11 +14,23 @@ export function canonicalJson(value: unknown): string {
 
 const encoder = new TextEncoder();
 
+/** The canonical JSON of a row's `{data, deleted, entity_id}`: `canonicalJson` unrolled for flat row data. */
+export function canonicalRow(entityId: string, deleted: boolean, data: EntityData | null): string {
+  let body = 'null';
+  if (!deleted && data !== null) {
+    const parts: string[] = [];
+    for (const k of Object.keys(data).sort()) {
+      const v = data[k];
+      if (v !== undefined) parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    }
+    body = `{${parts.join(',')}}`;
+  }
+  return `{"data":${body},"deleted":${deleted},"entity_id":${JSON.stringify(entityId)}}`;
+}
+
 /** First 4 bytes (big-endian) of SHA-256 of the row's canonical `{data, deleted, entity_id}`. */
 export function rowHash(entityId: string, deleted: boolean, data: EntityData | null): number {
-  const d = sha256(
-    encoder.encode(canonicalJson({ data: deleted ? null : data, deleted, entity_id: entityId })),
-  );
+  const d = sha256(encoder.encode(canonicalRow(entityId, deleted, data)));
   return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
 }
 
