@@ -14,7 +14,7 @@ export const MIGRATIONS: readonly { version: number; sql: readonly string[] }[] 
         title TEXT, description TEXT, status TEXT, project_id TEXT, due_at INTEGER, created_at INTEGER, updated_at INTEGER)`,
       `CREATE TABLE timers (id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0,
         task_id TEXT, project_id TEXT, note TEXT, started_at INTEGER, stopped_at INTEGER, created_at INTEGER, updated_at INTEGER)`,
-      `CREATE TABLE sync_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL UNIQUE,
+      `CREATE TABLE sync_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL,
         entity TEXT NOT NULL, entity_id TEXT NOT NULL, operation TEXT NOT NULL, data TEXT, hlc TEXT NOT NULL,
         created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
       `CREATE INDEX sync_queue_entity_idx ON sync_queue (entity, entity_id)`,

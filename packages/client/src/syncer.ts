@@ -144,7 +144,7 @@ export class Syncer {
       for (const result of res.results) {
         const op = byId.get(result.op_id);
         if (!op) continue;
-        await tx.exec('DELETE FROM sync_queue WHERE op_id = ?', [op.op_id]);
+        await tx.exec('DELETE FROM sync_queue WHERE seq = ?', [op.seq]);
         if (result.status !== 'rejected') continue;
         report.rejected.push({ op_id: op.op_id, entity: op.entity, entity_id: op.entity_id, ...result.error });
         // Restore the server's truth at once, with what is still pending re-applied on top.

@@ -58,14 +58,15 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
       try {
         const st = prepare(sql);
         const args = bind(params);
-        return st.reader ? (st.all(...args), 0) : st.run(...args).changes;
+        // An array binds positionally, without spreading thousands of arguments of a multi-row statement.
+        return st.reader ? (st.all(args), 0) : st.run(args).changes;
       } catch (e) {
         throw mapError(e);
       }
     },
     async query<T>(sql: string, params: readonly unknown[] = []) {
       try {
-        return prepare(sql).all(...bind(params)) as T[];
+        return prepare(sql).all(bind(params)) as T[];
       } catch (e) {
         throw mapError(e);
       }
