@@ -20,7 +20,7 @@ function serverUrl(o: Options): string {
   return url;
 }
 
-async function open(dir: DataDir, file: string, o: Options): Promise<Engine> {
+async function open(file: string, o: Options): Promise<Engine> {
   return openEngine({ driver: openNodeDriver(file), server: serverUrl(o) });
 }
 
@@ -41,7 +41,7 @@ async function authenticate(
     email,
     o.password,
   );
-  const engine = await open(dir, dir.adopt(session.user_id), o);
+  const engine = await open(dir.adopt(session.user_id), o);
   try {
     await engine.useSession(session, email);
     dir.setCurrent(session.user_id);
@@ -137,7 +137,7 @@ async function run(argv: string[]): Promise<void> {
   if (!command || o.help) return io.out(USAGE);
   const dir = openDataDir(o['data-dir'] ?? defaultDataDir());
   if (command === 'signup' || command === 'login') return authenticate(dir, command, args, o);
-  const engine = await open(dir, dir.currentDb(), o);
+  const engine = await open(dir.currentDb(), o);
   try {
     switch (command) {
       case 'logout':

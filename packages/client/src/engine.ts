@@ -7,7 +7,7 @@ import {
   parseHlc,
   uuidv7,
 } from '@selftracker/core';
-import { type BackoffOptions, backoffDelay } from './backoff.ts';
+import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
 import { type Connectivity, createReportedConnectivity } from './connectivity.ts';
 import type { SqliteDriver } from './driver.ts';
 import { ClientError, toError } from './errors.ts';
@@ -16,7 +16,7 @@ import { migrate } from './local-schema.ts';
 import { Repository, type WriteContext } from './repositories.ts';
 import { initialStatus, reduceStatus, type StatusEvent, type SyncStatus } from './status.ts';
 import { getState, getStates, setState } from './sync-state.ts';
-import { type SyncReport, Syncer } from './syncer.ts';
+import { Syncer, type SyncReport } from './syncer.ts';
 import { Timers } from './timers.ts';
 import { createTransport, errorFromResponse, type FetchLike, type Transport } from './transport.ts';
 
@@ -103,7 +103,10 @@ export class Engine {
     }
     const [q] = await opts.driver.query<{ h: string | null }>('SELECT max(hlc) AS h FROM sync_queue');
     const stored = await getState(opts.driver, 'hlc');
-    const last = [q?.h, stored].filter((x): x is string => !!x).sort().at(-1);
+    const last = [q?.h, stored]
+      .filter((x): x is string => !!x)
+      .sort()
+      .at(-1);
     const engine = new Engine(opts, clientId, last);
     await engine.#refreshPending();
     return engine;
@@ -161,7 +164,12 @@ export class Engine {
   async account(): Promise<Account | null> {
     const s = await getStates(this.#driver);
     if (!s.user_id || !s.email) return null;
-    return { userId: s.user_id, email: s.email, server: s.server ?? this.transport.baseUrl, signedIn: !!s.refresh_token };
+    return {
+      userId: s.user_id,
+      email: s.email,
+      server: s.server ?? this.transport.baseUrl,
+      signedIn: !!s.refresh_token,
+    };
   }
 
   signup(email: string, password: string): Promise<Account> {
@@ -172,7 +180,11 @@ export class Engine {
     return this.#authenticate('/v1/auth/login', email, password);
   }
 
-  async #authenticate(path: '/v1/auth/signup' | '/v1/auth/login', email: string, password: string): Promise<Account> {
+  async #authenticate(
+    path: '/v1/auth/signup' | '/v1/auth/login',
+    email: string,
+    password: string,
+  ): Promise<Account> {
     return this.useSession(await requestSession(this.transport, path, email, password), email);
   }
 
@@ -225,10 +237,16 @@ export class Engine {
       const err = toError(e);
       const offline = ClientError.is(e, 'network');
       if (offline) this.#connectivity.report(false);
-      this.#dispatch({ type: 'failed', error: err.message, offline, fatal: !(ClientError.is(e) && e.retryable) });
-      await setState(this.#driver, { last_error: err.message, last_error_kind: offline ? 'offline' : 'error' }).catch(
-        () => {},
-      );
+      this.#dispatch({
+        type: 'failed',
+        error: err.message,
+        offline,
+        fatal: !(ClientError.is(e) && e.retryable),
+      });
+      await setState(this.#driver, {
+        last_error: err.message,
+        last_error_kind: offline ? 'offline' : 'error',
+      }).catch(() => {});
       await this.#refreshPending();
       throw e;
     }
@@ -347,15 +365,14 @@ export class Engine {
       }
       if (signal.aborted) return;
       failures++;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, backoffDelay(failures, this.#opts.backoff));
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleep(backoffDelay(failures, this.#opts.backoff), signal).catch(() => {});
     }
   }
 
   /** Pending operations grouped for people: how many creates/updates/deletes per table, oldest first. */
-  async pendingSummary(): Promise<{ entity: string; operation: string; count: number; oldest: number; lastError: string | null }[]> {
+  async pendingSummary(): Promise<
+    { entity: string; operation: string; count: number; oldest: number; lastError: string | null }[]
+  > {
     return this.#driver.query(
       `SELECT entity, operation, count(*) AS count, min(created_at) AS oldest, max(last_error) AS lastError
        FROM sync_queue GROUP BY entity, operation ORDER BY oldest`,
@@ -363,7 +380,12 @@ export class Engine {
   }
 
   /** What the last sync round left behind, for a status line that survives restarts. */
-  async lastSync(): Promise<{ at: number | null; checksum: string | null; error: string | null; phase: SyncStatus['phase'] }> {
+  async lastSync(): Promise<{
+    at: number | null;
+    checksum: string | null;
+    error: string | null;
+    phase: SyncStatus['phase'];
+  }> {
     const s = await getStates(this.#driver);
     return {
       at: s.last_sync_at ? Number(s.last_sync_at) : null,
@@ -387,7 +409,9 @@ export async function requestSession(
   if (r.status === 200 || r.status === 201) return r.body;
   const code = (r.body as { error?: { code?: string; message?: string } } | null)?.error;
   if (code?.code === 'invalid_credentials') throw new ClientError('rejected', 'wrong email or password');
-  if (code?.code === 'email_taken') throw new ClientError('rejected', 'an account with this email already exists');
-  if (code?.code === 'invalid_request') throw new ClientError('invalid_input', code.message ?? 'invalid email or password');
+  if (code?.code === 'email_taken')
+    throw new ClientError('rejected', 'an account with this email already exists');
+  if (code?.code === 'invalid_request')
+    throw new ClientError('invalid_input', code.message ?? 'invalid email or password');
   throw errorFromResponse(r);
 }

@@ -7,7 +7,7 @@ import {
   type OperationKind,
   withDefaults,
 } from '@selftracker/core';
-import type { SqlValue, SqliteExecutor } from './driver.ts';
+import type { SqliteExecutor, SqlValue } from './driver.ts';
 
 /** A row as the engine sees it locally: its id, tombstone flag and every field of the entity. */
 export interface LocalRow {
@@ -61,12 +61,17 @@ export function decodeRow(spec: EntitySpec, r: Record<string, unknown>): LocalRo
   const data: EntityData = {};
   for (const f of spec.fields) {
     const v = r[f.name];
-    data[f.name] = v === null || v === undefined ? null : f.kind === 'boolean' ? Boolean(v) : (v as FieldValue);
+    data[f.name] =
+      v === null || v === undefined ? null : f.kind === 'boolean' ? Boolean(v) : (v as FieldValue);
   }
   return { id: r.id as string, deleted: Boolean(r.deleted), data };
 }
 
-export async function readRow(tx: SqliteExecutor, entity: EntityName, id: string): Promise<LocalRow | undefined> {
+export async function readRow(
+  tx: SqliteExecutor,
+  entity: EntityName,
+  id: string,
+): Promise<LocalRow | undefined> {
   const [r] = await tx.query<Record<string, unknown>>(TABLE_SQL[entity].select, [id]);
   return r ? decodeRow(ENTITIES[entity], r) : undefined;
 }
@@ -81,11 +86,19 @@ export async function writeRow(tx: SqliteExecutor, entity: EntityName, row: Loca
 const CHUNK = 200;
 
 function rowParams(spec: EntitySpec, row: LocalRow): SqlValue[] {
-  return [row.id, row.deleted ? 1 : 0, ...spec.fieldNames.map((n) => (row.deleted ? null : toSql(row.data[n])))];
+  return [
+    row.id,
+    row.deleted ? 1 : 0,
+    ...spec.fieldNames.map((n) => (row.deleted ? null : toSql(row.data[n]))),
+  ];
 }
 
 /** Writes many rows with multi-row upserts: a bulk write or a pulled page costs a few statements, not one per row. */
-export async function writeRows(tx: SqliteExecutor, entity: EntityName, rows: readonly LocalRow[]): Promise<void> {
+export async function writeRows(
+  tx: SqliteExecutor,
+  entity: EntityName,
+  rows: readonly LocalRow[],
+): Promise<void> {
   const spec = ENTITIES[entity];
   const cols = spec.fieldNames;
   const tuple = `(${['?', '?', ...cols.map(() => '?')].join(', ')})`;
@@ -162,7 +175,11 @@ export async function enqueueMany(tx: SqliteExecutor, ops: readonly NewOp[]): Pr
  * an existing one), an UPDATE patches, a DELETE leaves a tombstone. No HLCs: pending operations are by
  * definition this device's newest intent.
  */
-export function applyLocal(spec: EntitySpec, row: LocalRow | undefined, op: Pick<QueuedOp, 'entity_id' | 'operation' | 'data'>) {
+export function applyLocal(
+  spec: EntitySpec,
+  row: LocalRow | undefined,
+  op: Pick<QueuedOp, 'entity_id' | 'operation' | 'data'>,
+) {
   if (op.operation === 'DELETE') return row ? { ...row, deleted: true } : undefined;
   if (row?.deleted) return row;
   if (!row) {
@@ -173,7 +190,11 @@ export function applyLocal(spec: EntitySpec, row: LocalRow | undefined, op: Pick
 }
 
 /** The server's state of a row with this device's pending operations re-applied on top (rebase). */
-export function rebase(spec: EntitySpec, server: LocalRow | undefined, pending: readonly QueuedOp[]): LocalRow | undefined {
+export function rebase(
+  spec: EntitySpec,
+  server: LocalRow | undefined,
+  pending: readonly QueuedOp[],
+): LocalRow | undefined {
   let row = server;
   for (const op of pending) row = applyLocal(spec, row, op);
   return row;

@@ -9,7 +9,7 @@ import {
   validateData,
   withDefaults,
 } from '@selftracker/core';
-import type { SqlValue, SqliteDriver, SqliteExecutor } from './driver.ts';
+import type { SqliteDriver, SqliteExecutor, SqlValue } from './driver.ts';
 import { ClientError } from './errors.ts';
 import {
   decodeRow,
@@ -66,7 +66,13 @@ export class Repository {
   }
 
   /** Writes one operation and its outbox entry in the given transaction. */
-  async write(tx: SqliteExecutor, id: string, operation: OperationKind, opData: EntityData | null, row: LocalRow) {
+  async write(
+    tx: SqliteExecutor,
+    id: string,
+    operation: OperationKind,
+    opData: EntityData | null,
+    row: LocalRow,
+  ) {
     await writeRow(tx, this.entity, row);
     await enqueue(tx, {
       op_id: uuidv7(),
@@ -81,7 +87,11 @@ export class Repository {
 
   #prepareCreate(input: EntityData): { id: string; data: EntityData; row: LocalRow } {
     const now = this.ctx.now();
-    const data: EntityData = { ...input, created_at: input.created_at ?? now, updated_at: input.updated_at ?? now };
+    const data: EntityData = {
+      ...input,
+      created_at: input.created_at ?? now,
+      updated_at: input.updated_at ?? now,
+    };
     const problem = validateData(this.spec, data, 'create');
     if (problem) this.#invalid(problem);
     const full = withDefaults(this.spec, data);
@@ -192,8 +202,10 @@ export class Repository {
       `SELECT id FROM ${this.entity} WHERE deleted = 0 AND id >= ? AND id < ? LIMIT 2`,
       [p, `${p}\uffff`],
     );
-    if (rows.length === 0) throw new ClientError('not_found', `no ${this.entity.slice(0, -1)} with id ${prefix}`);
-    if (rows.length > 1) throw new ClientError('ambiguous_id', `id ${prefix} matches several ${this.entity}: give more of it`);
+    if (rows.length === 0)
+      throw new ClientError('not_found', `no ${this.entity.slice(0, -1)} with id ${prefix}`);
+    if (rows.length > 1)
+      throw new ClientError('ambiguous_id', `id ${prefix} matches several ${this.entity}: give more of it`);
     return rows[0]!.id;
   }
 

@@ -27,9 +27,16 @@ export async function getStates(db: SqliteExecutor): Promise<Partial<Record<Stat
   return Object.fromEntries(rows.filter((r) => r.value !== null).map((r) => [r.key, r.value]));
 }
 
-export async function setState(db: SqliteExecutor, values: Partial<Record<StateKey, string | null>>): Promise<void> {
+export async function setState(
+  db: SqliteExecutor,
+  values: Partial<Record<StateKey, string | null>>,
+): Promise<void> {
   for (const [key, value] of Object.entries(values)) {
     if (value === null) await db.exec('DELETE FROM sync_state WHERE key = ?', [key]);
-    else await db.exec('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+    else
+      await db.exec(
+        'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        [key, value],
+      );
   }
 }

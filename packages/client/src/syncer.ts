@@ -65,7 +65,8 @@ export class Syncer {
     if (r.status === 401) {
       const fresh = await this.refresh();
       r = await this.transport.request<T>(method, path, { body, token: fresh });
-      if (r.status === 401) throw new ClientError('unauthorized', 'the server no longer accepts this session: sign in again');
+      if (r.status === 401)
+        throw new ClientError('unauthorized', 'the server no longer accepts this session: sign in again');
     }
     return r;
   }
@@ -73,7 +74,9 @@ export class Syncer {
   async refresh(): Promise<string> {
     const refresh_token = await getState(this.driver, 'refresh_token');
     if (!refresh_token) throw new ClientError('unauthorized', 'not signed in');
-    const r = await this.transport.request<AuthResponse>('POST', '/v1/auth/refresh', { body: { refresh_token } });
+    const r = await this.transport.request<AuthResponse>('POST', '/v1/auth/refresh', {
+      body: { refresh_token },
+    });
     if (r.status === 401) {
       await setState(this.driver, { access_token: null, refresh_token: null });
       throw new ClientError('unauthorized', 'your session has expired: sign in again');
@@ -127,7 +130,10 @@ export class Syncer {
     if (ClientError.is(e, 'server') || ClientError.is(e, 'rejected')) {
       // The server failed on this batch: count it against the first op and isolate it in its own batch.
       const first = ops[0]!;
-      await this.driver.exec('UPDATE sync_queue SET attempts = attempts + 1, last_error = ? WHERE seq = ?', [err, first.seq]);
+      await this.driver.exec('UPDATE sync_queue SET attempts = attempts + 1, last_error = ? WHERE seq = ?', [
+        err,
+        first.seq,
+      ]);
       this.#batch = 1;
     } else {
       await this.driver.exec(
@@ -146,7 +152,12 @@ export class Syncer {
         if (!op) continue;
         await tx.exec('DELETE FROM sync_queue WHERE seq = ?', [op.seq]);
         if (result.status !== 'rejected') continue;
-        report.rejected.push({ op_id: op.op_id, entity: op.entity, entity_id: op.entity_id, ...result.error });
+        report.rejected.push({
+          op_id: op.op_id,
+          entity: op.entity,
+          entity_id: op.entity_id,
+          ...result.error,
+        });
         // Restore the server's truth at once, with what is still pending re-applied on top.
         const server = result.row ? changeToRow(result.row) : undefined;
         await this.#store(tx, op.entity, op.entity_id, server, await pendingFor(tx, op.entity, op.entity_id));
@@ -156,7 +167,13 @@ export class Syncer {
     if (touched.size) this.hooks.committed([...touched]);
   }
 
-  async #store(tx: SqliteExecutor, entity: EntityName, id: string, server: LocalRow | undefined, pending: QueuedOp[]) {
+  async #store(
+    tx: SqliteExecutor,
+    entity: EntityName,
+    id: string,
+    server: LocalRow | undefined,
+    pending: QueuedOp[],
+  ) {
     const row = rebase(ENTITIES[entity], server, pending);
     if (row) await writeRow(tx, entity, row);
     else await removeRow(tx, entity, id);
@@ -212,7 +229,9 @@ export class Syncer {
   async #reset(): Promise<void> {
     await this.driver.transaction(async (tx) => {
       for (const e of ENTITY_NAMES) {
-        await tx.exec(`DELETE FROM ${e} WHERE id NOT IN (SELECT entity_id FROM sync_queue WHERE entity = '${e}')`);
+        await tx.exec(
+          `DELETE FROM ${e} WHERE id NOT IN (SELECT entity_id FROM sync_queue WHERE entity = '${e}')`,
+        );
       }
       await setState(tx, { cursor: null, cursor_version: null });
     });
@@ -225,7 +244,9 @@ export class Syncer {
    * pushed edit can lose every field and come back as no change) — and at least every 10 minutes otherwise.
    */
   async verify(report: SyncReport): Promise<void> {
-    const [{ n }] = (await this.driver.query<{ n: number }>('SELECT count(*) AS n FROM sync_queue')) as [{ n: number }];
+    const [{ n }] = (await this.driver.query<{ n: number }>('SELECT count(*) AS n FROM sync_queue')) as [
+      { n: number },
+    ];
     if (n > 0) return;
     const lastAt = Number((await getState(this.driver, 'last_checksum_at')) ?? 0);
     if (report.pushed === 0 && Date.now() - lastAt < VERIFY_EVERY_MS) return;
@@ -269,7 +290,8 @@ function wallSeen(changes: readonly Change[], headers: Headers): number | undefi
   for (const c of changes) {
     for (const k of ['created_at', 'updated_at']) {
       const v = c.data?.[k];
-      if (typeof v === 'number' && Number.isSafeInteger(v) && (wall === undefined || v + 1 > wall)) wall = v + 1;
+      if (typeof v === 'number' && Number.isSafeInteger(v) && (wall === undefined || v + 1 > wall))
+        wall = v + 1;
     }
   }
   if (wall !== undefined && Number.isFinite(date)) wall = Math.min(wall, date + 1000 + SERVER_MAX_AHEAD_MS);
@@ -277,7 +299,9 @@ function wallSeen(changes: readonly Change[], headers: Headers): number | undefi
 }
 
 function changeToRow(c: Change): LocalRow {
-  return c.deleted ? { id: c.entity_id, deleted: true, data: {} } : { id: c.entity_id, deleted: false, data: c.data ?? {} };
+  return c.deleted
+    ? { id: c.entity_id, deleted: true, data: {} }
+    : { id: c.entity_id, deleted: false, data: c.data ?? {} };
 }
 
 async function pendingByRow(tx: SqliteExecutor): Promise<Map<string, QueuedOp[]>> {

@@ -28,7 +28,10 @@ function headers(token: string | undefined, json: boolean): Record<string, strin
   return h;
 }
 
-export function createTransport(baseUrl: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)): Transport {
+export function createTransport(
+  baseUrl: string,
+  fetchImpl: FetchLike = (i, init) => fetch(i, init),
+): Transport {
   const base = baseUrl.replace(/\/+$/, '');
   return {
     baseUrl: base,
@@ -42,9 +45,13 @@ export function createTransport(baseUrl: string, fetchImpl: FetchLike = (i, init
           signal: o.signal ?? null,
         });
       } catch (e: unknown) {
-        throw new ClientError('network', `cannot reach ${base}: ${e instanceof Error ? e.message : String(e)}`, {
-          cause: e,
-        });
+        throw new ClientError(
+          'network',
+          `cannot reach ${base}: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            cause: e,
+          },
+        );
       }
       let text: string;
       try {

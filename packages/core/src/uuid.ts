@@ -3,7 +3,9 @@ const POOL = new Uint8Array(16 * 256);
 let poolOffset = POOL.length;
 
 const nativeUuid: (() => string) | undefined =
-  typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function' ? () => crypto.randomUUID() : undefined;
+  typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
+    ? () => crypto.randomUUID()
+    : undefined;
 
 /** A UUID v7 (time-ordered), as PROTOCOL.md recommends for client-generated ids. */
 export function uuidv7(now: number = Date.now()): string {

@@ -59,7 +59,9 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
         const st = prepare(sql);
         const args = bind(params);
         // An array binds positionally, without spreading thousands of arguments of a multi-row statement.
-        return st.reader ? (st.all(args), 0) : st.run(args).changes;
+        if (!st.reader) return st.run(args).changes;
+        st.all(args);
+        return 0;
       } catch (e) {
         throw mapError(e);
       }
@@ -78,8 +80,16 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
     if (closed) throw new StorageError('closed', 'the database is closed');
   };
   return {
-    exec: (sql, params) => lock(async () => (guard(), exec.exec(sql, params))),
-    query: (sql, params) => lock(async () => (guard(), exec.query(sql, params))) as never,
+    exec: (sql, params) =>
+      lock(async () => {
+        guard();
+        return exec.exec(sql, params);
+      }),
+    query: (sql, params) =>
+      lock(async () => {
+        guard();
+        return exec.query(sql, params);
+      }) as never,
     transaction: (fn) =>
       lock(async () => {
         guard();
