@@ -34,6 +34,8 @@ export function createWebRoutes(
       },
     }),
   );
+  // A hashed asset that is not there must not fall through to index.html (a cache would keep HTML as JS).
+  root.get('/assets/*', (c) => c.text('Not found\n', 404));
   root.use(
     '*',
     serveStatic({

@@ -1,0 +1,181 @@
+import { createTransport, Engine, requestSession } from '@selftracker/client';
+import {
+  acquireDatabaseLock,
+  type BrowserConnectivity,
+  createBrowserConnectivity,
+  type DatabaseLock,
+  type OwnedDatabaseLock,
+  openWebDriver,
+} from '@selftracker/client/web';
+import type { AuthResponse } from '@selftracker/core';
+import { messageOf } from './model.ts';
+
+/** The handle a tab gets while another tab owns the database. */
+type TakenDatabaseLock = Extract<DatabaseLock, { state: 'taken' }>;
+
+const CURRENT_USER_KEY = 'selftracker.currentUser';
+
+/** One SQLite database per signed-in user, in the origin's private file system. */
+export const databaseFile = (userId: string) => `user-${userId}.sqlite3`;
+
+/** An open user database: the engine runs, this tab owns the file. */
+export interface OpenSession {
+  readonly userId: string;
+  readonly email: string;
+  readonly engine: Engine;
+}
+
+/** Where the app is. Changed only through `#set`; screens render exactly one of these. */
+export type AppState =
+  | { kind: 'starting' }
+  | { kind: 'signed-out'; notice?: string }
+  | { kind: 'opening'; userId: string }
+  | { kind: 'elsewhere'; userId: string; lock: TakenDatabaseLock; takingOver: boolean; error?: string }
+  | { kind: 'ready'; session: OpenSession }
+  | { kind: 'failed'; error: string };
+
+export interface AppEnvironment {
+  server: string;
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+}
+
+/**
+ * The composition root's state machine: who is signed in, whether this tab owns their database, and the
+ * engine over it. Knows the web driver, the tab lock and the server; React only renders its state.
+ */
+export class AppController {
+  #state: AppState = { kind: 'starting' };
+  readonly #listeners = new Set<() => void>();
+  #owned: { lock: OwnedDatabaseLock; connectivity: BrowserConnectivity; session: OpenSession } | undefined;
+
+  constructor(private readonly env: AppEnvironment) {}
+
+  get state(): AppState {
+    return this.#state;
+  }
+
+  subscribe = (l: () => void): (() => void) => {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  };
+
+  getState = (): AppState => this.#state;
+
+  #set(next: AppState) {
+    this.#state = next;
+    for (const l of [...this.#listeners]) l();
+  }
+
+  /** Opens the last signed-in user's database, or shows the sign-in screen. */
+  async start(): Promise<void> {
+    const userId = this.env.storage.getItem(CURRENT_USER_KEY);
+    if (!userId) return this.#set({ kind: 'signed-out' });
+    await this.#openUser(userId);
+  }
+
+  /** Signs up or in against the server, then opens (or creates) that user's local database. */
+  async authenticate(mode: 'login' | 'signup', email: string, password: string): Promise<void> {
+    const transport = createTransport(this.env.server);
+    const path = mode === 'signup' ? '/v1/auth/signup' : '/v1/auth/login';
+    const auth = await requestSession(transport, path, email, password);
+    this.env.storage.setItem(CURRENT_USER_KEY, auth.user_id);
+    await this.#openUser(auth.user_id, { auth, email });
+  }
+
+  /** Signs out: the server forgets this device's session; the local database and its outbox stay. */
+  async signOut(): Promise<void> {
+    const owned = this.#owned;
+    this.env.storage.removeItem(CURRENT_USER_KEY);
+    if (owned) {
+      await owned.session.engine.logout();
+      await this.#close();
+    }
+    this.#set({ kind: 'signed-out' });
+  }
+
+  /** "Use here": asks the tab that owns the database to hand it over, then opens it here. */
+  async takeOverHere(): Promise<void> {
+    const s = this.#state;
+    if (s.kind !== 'elsewhere' || s.takingOver) return;
+    this.#set({ ...s, takingOver: true });
+    try {
+      const lock = await s.lock.takeOver();
+      await this.#openWithLock(s.userId, lock);
+    } catch (e: unknown) {
+      this.#set({ ...s, takingOver: false, error: messageOf(e) });
+    }
+  }
+
+  async #openUser(userId: string, signIn?: { auth: AuthResponse; email: string }): Promise<void> {
+    this.#set({ kind: 'opening', userId });
+    try {
+      const lock = await acquireDatabaseLock(databaseFile(userId), {
+        onTakeoverRequested: () => this.#handOver(userId),
+      });
+      if (lock.state === 'taken') return this.#set({ kind: 'elsewhere', userId, lock, takingOver: false });
+      await this.#openWithLock(userId, lock, signIn);
+    } catch (e: unknown) {
+      this.#set({ kind: 'failed', error: `Could not open your data: ${messageOf(e)}` });
+    }
+  }
+
+  async #openWithLock(
+    userId: string,
+    lock: OwnedDatabaseLock,
+    signIn?: { auth: AuthResponse; email: string },
+  ): Promise<void> {
+    let engine: Engine | undefined;
+    const connectivity = createBrowserConnectivity();
+    try {
+      const driver = await openWebDriver({ file: databaseFile(userId) });
+      engine = await Engine.open({ driver, server: this.env.server, connectivity });
+      // biome-ignore lint/correctness/useHookAtTopLevel: Engine.useSession is a method, not a React hook
+      if (signIn) await engine.useSession(signIn.auth, signIn.email);
+      const account = await engine.account();
+      if (!account?.signedIn) {
+        await engine.close();
+        connectivity.dispose();
+        await lock.release();
+        this.env.storage.removeItem(CURRENT_USER_KEY);
+        return this.#set({ kind: 'signed-out', notice: 'Please sign in again. Your local data is kept.' });
+      }
+      const session: OpenSession = { userId, email: account.email, engine };
+      this.#owned = { lock, connectivity, session };
+      engine.start();
+      this.#set({ kind: 'ready', session });
+    } catch (e: unknown) {
+      await engine?.close().catch(() => {});
+      connectivity.dispose();
+      await lock.release();
+      throw e;
+    }
+  }
+
+  /** Another tab asked for the database: close it here, then show that SelfTracker moved. */
+  async #handOver(userId: string): Promise<void> {
+    const owned = this.#owned;
+    this.#set({ kind: 'opening', userId });
+    await this.#close(false);
+    // The lock is released once this returns; afterwards ask again to get a "taken" handle for "Use here".
+    void owned?.lock.released
+      .then(async () => {
+        const lock = await acquireDatabaseLock(databaseFile(userId), {
+          onTakeoverRequested: () => this.#handOver(userId),
+        });
+        if (lock.state === 'taken') this.#set({ kind: 'elsewhere', userId, lock, takingOver: false });
+        else await this.#openWithLock(userId, lock);
+      })
+      .catch((e: unknown) =>
+        this.#set({ kind: 'failed', error: `Could not open your data: ${messageOf(e)}` }),
+      );
+  }
+
+  async #close(release = true): Promise<void> {
+    const owned = this.#owned;
+    this.#owned = undefined;
+    if (!owned) return;
+    await owned.session.engine.close().catch(() => {});
+    owned.connectivity.dispose();
+    if (release) await owned.lock.release();
+  }
+}

@@ -1,0 +1,70 @@
+import { SelfTrackerProvider } from '@selftracker/react';
+import { QueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import type { AppController } from './app-controller.ts';
+import { OtherTabScreen } from './other-tab-screen.tsx';
+import { SignInScreen } from './sign-in-screen.tsx';
+import { TrackerScreen } from './tracker-screen.tsx';
+
+/** Local queries and writes never wait for the network (STYLE.md: networkMode 'always'). */
+function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { networkMode: 'always', retry: false, refetchOnWindowFocus: false },
+      mutations: { networkMode: 'always', retry: false },
+    },
+  });
+}
+
+/** Renders whatever state the controller is in. */
+export function AppRoot({ controller }: { controller: AppController }) {
+  const state = useSyncExternalStore(controller.subscribe, controller.getState);
+  const session = state.kind === 'ready' ? state.session : undefined;
+  // A fresh cache per opened database: one user's rows never show under another's.
+  const queryClient = useMemo(() => (session ? createQueryClient() : undefined), [session]);
+  useEffect(() => () => queryClient?.clear(), [queryClient]);
+
+  switch (state.kind) {
+    case 'starting':
+    case 'opening':
+      return (
+        <main className="auth">
+          <p className="muted" aria-live="polite">
+            Opening SelfTracker…
+          </p>
+        </main>
+      );
+    case 'signed-out':
+      return (
+        <SignInScreen notice={state.notice} onSubmit={(mode, e, p) => controller.authenticate(mode, e, p)} />
+      );
+    case 'elsewhere':
+      return (
+        <OtherTabScreen
+          takingOver={state.takingOver}
+          error={state.error}
+          onUseHere={() => void controller.takeOverHere()}
+        />
+      );
+    case 'failed':
+      return (
+        <main className="auth">
+          <div className="card auth-card">
+            <h1>SelfTracker</h1>
+            <p role="alert" className="error">
+              {state.error}
+            </p>
+            <button type="button" onClick={() => window.location.reload()}>
+              Reload
+            </button>
+          </div>
+        </main>
+      );
+    case 'ready':
+      return (
+        <SelfTrackerProvider engine={state.session.engine} queryClient={queryClient!}>
+          <TrackerScreen session={state.session} onSignOut={() => void controller.signOut()} />
+        </SelfTrackerProvider>
+      );
+  }
+}

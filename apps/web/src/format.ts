@@ -1,0 +1,85 @@
+/** Pure formatting and grouping helpers for the time views (unit-tested in format.test.ts). */
+
+/** `h:mm:ss` (or `m:ss` under an hour) for a duration in ms. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+}
+
+/** The local calendar day of a timestamp as `YYYY-MM-DD`. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** `YYYY-MM-DD` for an `<input type="date">` from a ms epoch (local day), or '' for none. */
+export function toDateInput(ts: number | null): string {
+  return ts === null ? '' : dayKey(ts);
+}
+
+/** The ms epoch of local noon on the day an `<input type="date">` holds, or null when empty. */
+export function fromDateInput(value: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return null;
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12).getTime();
+}
+
+export interface TimedEntry {
+  started_at: number;
+  stopped_at: number | null;
+  project_id: string | null;
+}
+
+/** A timer's duration: running timers count up to `now`. */
+export function timerDuration(t: TimedEntry, now: number): number {
+  return Math.max(0, (t.stopped_at ?? now) - t.started_at);
+}
+
+export interface Group<T> {
+  key: string;
+  items: T[];
+  total: number;
+}
+
+/** Groups timers by local start day, newest day first, with the day's total. */
+export function groupByDay<T extends TimedEntry>(timers: readonly T[], now: number): Group<T>[] {
+  const groups = new Map<string, Group<T>>();
+  for (const t of timers) {
+    const key = dayKey(t.started_at);
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, items: [], total: 0 };
+      groups.set(key, g);
+    }
+    g.items.push(t);
+    g.total += timerDuration(t, now);
+  }
+  return [...groups.values()].sort((a, b) => (a.key < b.key ? 1 : -1));
+}
+
+/** Total time per project id ('' for timers without a project), largest first. */
+export function totalsByProject(
+  timers: readonly TimedEntry[],
+  now: number,
+): { projectId: string; total: number }[] {
+  const totals = new Map<string, number>();
+  for (const t of timers) {
+    const key = t.project_id ?? '';
+    totals.set(key, (totals.get(key) ?? 0) + timerDuration(t, now));
+  }
+  return [...totals].map(([projectId, total]) => ({ projectId, total })).sort((a, b) => b.total - a.total);
+}
+
+/** A day key as people read it: Today, Yesterday, or the weekday and date. */
+export function formatDay(key: string, now: number): string {
+  if (key === dayKey(now)) return 'Today';
+  if (key === dayKey(now - 86_400_000)) return 'Yesterday';
+  const d = fromDateInput(key);
+  return d === null
+    ? key
+    : new Date(d).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+}

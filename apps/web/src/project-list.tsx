@@ -1,0 +1,154 @@
+import { useCreateProject, useDeleteProject, useProjects, useUpdateProject } from '@selftracker/react';
+import { type FormEvent, useState } from 'react';
+import { asProjects, PROJECT_COLORS, type Project } from './model.ts';
+
+/** The projects sidebar: add, pick as the task filter, rename, colour, archive, delete. */
+export function ProjectList({
+  selected,
+  onSelect,
+}: {
+  selected: string;
+  onSelect: (projectId: string) => void;
+}) {
+  const [showArchived, setShowArchived] = useState(false);
+  const projects = asProjects(useProjects(showArchived ? {} : { archived: false }).data);
+  const create = useCreateProject();
+  const [name, setName] = useState('');
+
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    const n = name.trim();
+    if (!n) return;
+    const color = PROJECT_COLORS[projects.length % PROJECT_COLORS.length] ?? null;
+    create.mutate({ name: n, color }, { onSuccess: () => setName('') });
+  };
+
+  return (
+    <section className="card projects" aria-labelledby="projects-heading">
+      <h2 id="projects-heading">Projects</h2>
+      <form onSubmit={add} className="add-row">
+        <input
+          aria-label="New project"
+          placeholder="New project…"
+          value={name}
+          maxLength={200}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <button type="submit" disabled={!name.trim()}>
+          Add project
+        </button>
+      </form>
+      <ul aria-label="Projects" className="project-items">
+        <li>
+          <button
+            type="button"
+            className={`project-pick${selected === '' ? ' selected' : ''}`}
+            aria-pressed={selected === ''}
+            onClick={() => onSelect('')}
+          >
+            All projects
+          </button>
+        </li>
+        {projects.map((p) => (
+          <ProjectItem key={p.id} project={p} selected={selected === p.id} onSelect={() => onSelect(p.id)} />
+        ))}
+      </ul>
+      <label className="check">
+        <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.target.checked)} />
+        Show archived
+      </label>
+    </section>
+  );
+}
+
+function ProjectItem({
+  project,
+  selected,
+  onSelect,
+}: {
+  project: Project;
+  selected: boolean;
+  onSelect: () => void;
+}) {
+  const update = useUpdateProject();
+  const remove = useDeleteProject();
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(project.name);
+
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const n = name.trim();
+    if (n && n !== project.name) update.mutate({ id: project.id, patch: { name: n } });
+    setEditing(false);
+  };
+
+  return (
+    <li className={`project-item${project.archived ? ' archived' : ''}`}>
+      <input
+        type="color"
+        className="swatch"
+        aria-label={`Colour of ${project.name}`}
+        value={project.color ?? '#5d6d7e'}
+        onChange={(e) => update.mutate({ id: project.id, patch: { color: e.target.value } })}
+      />
+      {editing ? (
+        <form onSubmit={save} className="grow">
+          <input
+            aria-label="Project name"
+            value={name}
+            maxLength={200}
+            // biome-ignore lint/a11y/noAutofocus: the user just asked to rename this project
+            autoFocus
+            onChange={(e) => setName(e.target.value)}
+            onBlur={save}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                setName(project.name);
+                setEditing(false);
+              }
+            }}
+          />
+        </form>
+      ) : (
+        <button
+          type="button"
+          className={`project-pick grow${selected ? ' selected' : ''}`}
+          aria-pressed={selected}
+          onClick={onSelect}
+        >
+          {project.name}
+          {project.archived && <span className="tag">archived</span>}
+          {!project.synced && <span className="tag warn">Not synced</span>}
+        </button>
+      )}
+      <details className="menu">
+        <summary aria-label={`Actions for ${project.name}`}>⋯</summary>
+        <div className="menu-body">
+          <button
+            type="button"
+            onClick={() => {
+              setName(project.name);
+              setEditing(true);
+            }}
+          >
+            Rename
+          </button>
+          <button
+            type="button"
+            onClick={() => update.mutate({ id: project.id, patch: { archived: !project.archived } })}
+          >
+            {project.archived ? 'Unarchive' : 'Archive'}
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => remove.mutate(project.id)}
+            title="Its tasks stay, without a project"
+          >
+            Delete project
+          </button>
+        </div>
+      </details>
+    </li>
+  );
+}

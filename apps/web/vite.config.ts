@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+import { serviceWorkerPlugin } from './build/service-worker-plugin.ts';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  plugins: [react(), serviceWorkerPlugin(`${root}sw/sw.js`)],
+  // sqlite-wasm loads its .wasm relative to its own module: pre-bundling would break that.
+  optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
+  worker: { format: 'es' },
+  build: {
+    target: 'es2022',
+    rollupOptions: {
+      input: { main: `${root}index.html`, bench: `${root}bench.html` },
+    },
+  },
+  server: {
+    proxy: { '/v1': { target: process.env.SELFTRACKER_API ?? 'http://localhost:8787', changeOrigin: true } },
+  },
+});
