@@ -7,20 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_PATH as CHROMIUM, CHROMIUM_ARGS } from '@selftracker/client/testing';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWeb, REPO_DIR } from '../build/web-build.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 export const SCREENSHOT_DIR = join(REPO_DIR, 'test-output', 'screenshots');
 
 /** Which browser the tests use, printed once so a run says what it ran on. */
@@ -91,7 +82,7 @@ export async function startHarness(opts: { webDir?: string } = {}): Promise<Harn
       mkdirSync(profile);
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
+        args: [...CHROMIUM_ARGS],
         headless: true,
         viewport: { width: 1280, height: 860 },
       });

@@ -50,3 +50,32 @@ export function createMutex() {
     return run;
   };
 }
+
+/**
+ * Runs `fn` with an executor that is only valid while it runs: a write that escapes `fn` (a floating
+ * promise) must not run outside the transaction's lock, where it would break the single-writer rule.
+ */
+export async function withScopedExecutor<T>(
+  raw: SqliteExecutor,
+  fn: (tx: SqliteExecutor) => Promise<T>,
+): Promise<T> {
+  let open = true;
+  const guard = () => {
+    if (!open) throw new StorageError('closed', 'this transaction has already ended');
+  };
+  const tx: SqliteExecutor = {
+    exec: async (sql, params) => {
+      guard();
+      return raw.exec(sql, params);
+    },
+    query: async <R>(sql: string, params?: SqlParams) => {
+      guard();
+      return raw.query<R>(sql, params);
+    },
+  };
+  try {
+    return await fn(tx);
+  } finally {
+    open = false;
+  }
+}

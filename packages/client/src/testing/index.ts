@@ -19,4 +19,5 @@ export async function openDevice(
   return Engine.open({ driver: openNodeDriver(file), server, ...opts });
 }
 
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 export { createFaultyFetch, type Fault, type FaultyFetch, type FaultyFetchOptions } from './faulty-fetch.ts';

@@ -5,6 +5,7 @@ import {
   type SqliteExecutor,
   StorageError,
   type StorageErrorCode,
+  withScopedExecutor,
 } from '../../driver.ts';
 
 export interface NodeDriverOptions {
@@ -99,28 +100,7 @@ export function openNodeDriver(path: string, opts: NodeDriverOptions = {}): Sqli
           throw mapError(e);
         }
         try {
-          let open = true;
-          // The executor is only valid while its transaction runs: a write that escapes `fn` (a floating
-          // promise) must not run outside the lock, where it would break the single-writer rule.
-          const txGuard = () => {
-            if (!open) throw new StorageError('closed', 'this transaction has already ended');
-          };
-          const tx: SqliteExecutor = {
-            exec: async (sql, params) => {
-              txGuard();
-              return exec.exec(sql, params);
-            },
-            query: async (sql, params) => {
-              txGuard();
-              return exec.query(sql, params) as never;
-            },
-          };
-          let result: Awaited<ReturnType<typeof fn>>;
-          try {
-            result = await fn(tx);
-          } finally {
-            open = false;
-          }
+          const result = await withScopedExecutor(exec, fn);
           db.exec('COMMIT');
           return result;
         } catch (e) {

@@ -4,6 +4,7 @@ import {
   type SqliteExecutor,
   type SqlParams,
   StorageError,
+  withScopedExecutor,
 } from '../../driver.ts';
 import { createWorkerHost, type WorkerHost } from './worker-host.ts';
 
@@ -87,28 +88,8 @@ export async function openWebDriver(opts: WebDriverOptions): Promise<SqliteDrive
 
   async function inTransaction<T>(fn: (tx: SqliteExecutor) => Promise<T>): Promise<T> {
     await host.call({ op: 'begin', conn });
-    let open = true;
-    // The executor is only valid while its transaction runs (see the node driver).
-    const txGuard = () => {
-      if (!open) throw new StorageError('closed', 'this transaction has already ended');
-    };
-    const tx: SqliteExecutor = {
-      exec: async (sql, params) => {
-        txGuard();
-        return raw.exec(sql, params);
-      },
-      query: async <R>(sql: string, params?: SqlParams) => {
-        txGuard();
-        return raw.query<R>(sql, params);
-      },
-    };
     try {
-      let result: T;
-      try {
-        result = await fn(tx);
-      } finally {
-        open = false;
-      }
+      const result = await withScopedExecutor(raw, fn);
       await host.call({ op: 'commit', conn });
       return result;
     } catch (e: unknown) {

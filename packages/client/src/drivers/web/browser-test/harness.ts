@@ -11,7 +11,9 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM_PATH as CHROMIUM, CHROMIUM_ARGS } from '../../../testing/chromium.ts';
+
+export { CHROMIUM };
 export const chromiumAvailable = () => existsSync(CHROMIUM);
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -86,16 +88,7 @@ export async function launch(
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   return { context, userDataDir: profile, close: () => context.close() };
 }
