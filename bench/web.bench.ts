@@ -180,7 +180,7 @@ async function main() {
         result: `${rate(BULK_ROWS, bulkMs)} rows/s (${bulkMs.toFixed(0)} ms)`,
       },
       {
-        measure: 'same inserts, raw sqlite-wasm in a worker',
+        measure: 'same inserts, raw sqlite-wasm in the same worker',
         result: `${rate(BULK_ROWS, rawMs)} rows/s (${rawMs.toFixed(0)} ms); engine/raw = ${(bulkRate / rawRate).toFixed(3)}`,
       },
       {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createServer, openDatabase } from '@selftracker/server';
+import { createServer, keepConnectionsAlive, openDatabase } from '@selftracker/server';
 import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { createWebRoutes } from './web.ts';
@@ -29,6 +29,7 @@ async function main() {
       `SelfTracker listening on http://localhost:${info.port} (database: ${dbLabel})`,
     );
   });
+  keepConnectionsAlive(http);
   const pruneTimer = setInterval(() => {
     server.prune().then(
       (r) => log.info(r, 'pruned tombstones and ledger entries past the horizon'),

@@ -1,10 +1,12 @@
 /**
  * bench.html: storage benchmarks for `npm run bench:web`, in the page so they use the app's own build of the
  * engine and the web driver. `window.__bench.bulkCreate(n)` times `engine.tasks.bulkCreate` through the web
- * driver; `window.__bench.rawInsert(n)` times the same inserts directly on sqlite-wasm in a worker.
+ * driver; `window.__bench.rawInsert(n)` times the same inserts directly on sqlite-wasm in the driver's own worker.
  */
 import { Engine } from '@selftracker/client';
-import { openWebDriver } from '@selftracker/client/web';
+import { openWebDriver, type WebDriver } from '@selftracker/client/web';
+
+let driverForRaw: WebDriver | undefined;
 
 async function bulkCreate(rows: number): Promise<{ ms: number }> {
   const driver = await openWebDriver({ file: `bench-${Date.now()}.sqlite3`, vfs: 'selftracker-bench' });
@@ -23,20 +25,10 @@ async function bulkCreate(rows: number): Promise<{ ms: number }> {
   return { ms };
 }
 
-function rawInsert(rows: number): Promise<{ ms: number }> {
-  const worker = new Worker(new URL('./raw-worker.ts', import.meta.url), { type: 'module' });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (ev: MessageEvent<{ ok: boolean; ms: number; error?: string }>) => {
-      worker.terminate();
-      if (ev.data.ok) resolve({ ms: ev.data.ms });
-      else reject(new Error(ev.data.error));
-    };
-    worker.onerror = (ev) => {
-      worker.terminate();
-      reject(new Error(ev.message));
-    };
-    worker.postMessage({ rows });
-  });
+/** The same inserts straight on sqlite-wasm, in the web driver's own worker (same VFS, same kind of file). */
+async function rawInsert(rows: number): Promise<{ ms: number }> {
+  driverForRaw ??= await openWebDriver({ file: `bench-raw-${Date.now()}.sqlite3`, vfs: 'selftracker-bench' });
+  return { ms: await driverForRaw.rawInsertBenchmark(rows) };
 }
 
 Object.defineProperty(window, '__bench', { value: { bulkCreate, rawInsert } });

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { createServer, type SelfTrackerServer, type ServerDeps } from '../app.ts';
 import { type Database, openPglite, openPostgres } from '../db/database.ts';
+import { keepConnectionsAlive } from '../keep-alive.ts';
 
 /**
  * Test storage: a fresh PostgreSQL database with a random name when DATABASE_URL is set (dropped by
@@ -60,6 +61,7 @@ export async function startTestServer(
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
+  keepConnectionsAlive(http);
   const { port } = http.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -63,7 +63,13 @@ function hostFor(worker: Worker | undefined): WorkerHost {
  * files fails with `StorageError('busy')`. Transactions are serialized here (a FIFO mutex per driver and
  * per file), the worker runs BEGIN IMMEDIATE / COMMIT / ROLLBACK.
  */
-export async function openWebDriver(opts: WebDriverOptions): Promise<SqliteDriver> {
+/** The web driver: a SqliteDriver plus the raw baseline `npm run bench:web` compares the engine with. */
+export interface WebDriver extends SqliteDriver {
+  /** Times `rows` plain task inserts on sqlite-wasm inside this driver's worker and database (ms). */
+  rawInsertBenchmark(rows: number): Promise<number>;
+}
+
+export async function openWebDriver(opts: WebDriverOptions): Promise<WebDriver> {
   const host = hostFor(opts.worker);
   host.retain();
   let conn: number;
@@ -114,6 +120,11 @@ export async function openWebDriver(opts: WebDriverOptions): Promise<SqliteDrive
       lock(async () => {
         guard();
         return fileLock(() => inTransaction(fn));
+      }),
+    rawInsertBenchmark: (rows) =>
+      lock(async () => {
+        guard();
+        return fileLock(async () => (await host.call({ op: 'raw-insert-benchmark', conn, rows })) as number);
       }),
     close: () =>
       lock(async () => {

@@ -5,6 +5,8 @@ export type WorkerRequest = { id: number } & (
   | { op: 'open'; file: string; vfs: string }
   | { op: 'exec' | 'query'; conn: number; sql: string; params: SqlParams }
   | { op: 'begin' | 'commit' | 'rollback' | 'close'; conn: number }
+  /** Benchmark baseline: `rows` task inserts straight on sqlite-wasm in this worker; answers the ms taken. */
+  | { op: 'raw-insert-benchmark'; conn: number; rows: number }
 );
 
 /** A failure as it crosses the worker boundary: plain data, since Error subclasses do not survive cloning. */

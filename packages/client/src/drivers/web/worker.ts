@@ -144,7 +144,36 @@ async function handle(req: WorkerRequest): Promise<number | Record<string, SqlVa
     case 'close':
       await close(req.conn);
       return null;
+    case 'raw-insert-benchmark':
+      return rawInsertBenchmark(connection(req.conn), req.rows);
   }
+}
+
+/**
+ * The raw baseline of `npm run bench:web`, in the same worker and on the same database as the engine: the
+ * same task rows through one prepared statement in one transaction, into a scratch table shaped like tasks.
+ */
+function rawInsertBenchmark(c: Connection, rows: number): number {
+  c.db.exec(`DROP TABLE IF EXISTS bench_raw_tasks;
+    CREATE TABLE bench_raw_tasks (id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, title TEXT,
+      description TEXT, status TEXT, project_id TEXT, due_at INTEGER, created_at INTEGER, updated_at INTEGER)`);
+  const now = Date.now();
+  const started = performance.now();
+  c.db.exec('BEGIN IMMEDIATE');
+  const st = c.db.prepare(
+    'INSERT INTO bench_raw_tasks (id, deleted, title, description, status, project_id, due_at, created_at, updated_at) ' +
+      'VALUES (?, 0, ?, NULL, ?, NULL, NULL, ?, ?)',
+  );
+  try {
+    for (let i = 0; i < rows; i++)
+      st.bind([crypto.randomUUID(), `Bench task ${i}`, 'todo', now, now]).stepReset();
+  } finally {
+    st.finalize();
+  }
+  c.db.exec('COMMIT');
+  const ms = performance.now() - started;
+  c.db.exec('DROP TABLE bench_raw_tasks');
+  return ms;
 }
 
 function failure(e: unknown): WorkerFailure {
