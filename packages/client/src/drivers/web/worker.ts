@@ -154,9 +154,20 @@ async function handle(req: WorkerRequest): Promise<number | Record<string, SqlVa
  * same task rows through one prepared statement in one transaction, into a scratch table shaped like tasks.
  */
 function rawInsertBenchmark(c: Connection, rows: number): number {
-  c.db.exec(`DROP TABLE IF EXISTS bench_raw_tasks;
-    CREATE TABLE bench_raw_tasks (id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, title TEXT,
-      description TEXT, status TEXT, project_id TEXT, due_at INTEGER, created_at INTEGER, updated_at INTEGER)`);
+  // The scratch table is a copy of `tasks` with its indexes, so both sides insert into the same shape.
+  c.db.exec('DROP TABLE IF EXISTS bench_raw_tasks');
+  const schema = c.db.selectObjects(
+    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY type DESC",
+  ) as { type: string; name: string; sql: string }[];
+  for (const o of schema) {
+    c.db.exec(
+      o.type === 'table'
+        ? o.sql.replace(/^CREATE TABLE\s+"?tasks"?/i, 'CREATE TABLE bench_raw_tasks')
+        : o.sql
+            .replace(o.name, `bench_raw_${o.name}`)
+            .replace(/\bON\s+"?tasks"?\s*\(/i, 'ON bench_raw_tasks ('),
+    );
+  }
   const now = Date.now();
   const started = performance.now();
   c.db.exec('BEGIN IMMEDIATE');
