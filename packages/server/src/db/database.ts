@@ -8,7 +8,10 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema.ts';
 
-/** Anything that runs parameterised SQL: the database itself or an open transaction. */
+/**
+ * Anything that runs parameterised SQL: the database itself or an open transaction. Inside a transaction,
+ * statements issued without awaiting the previous one run one after another in issue order.
+ */
 export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
@@ -141,9 +144,17 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     },
     async transaction(fn) {
       // PGlite has one connection: transactions are serialized, so every isolation level holds.
-      return db.transaction((t) =>
-        fn({ query: async (text, params) => (await t.query(text, params as unknown[])).rows as never[] }),
-      );
+      return db.transaction((t) => {
+        // Statements issued back to back run in issue order, as node-postgres does on one connection.
+        let chain: Promise<unknown> = Promise.resolve();
+        return fn({
+          query: (text, params) => {
+            const run = chain.then(() => t.query(text, params as unknown[]));
+            chain = run.catch(() => {});
+            return run.then((r) => r.rows as never[]);
+          },
+        });
+      });
     },
     async listen(channel, onPayload) {
       const unsub = await db.listen(channel, onPayload);

@@ -87,15 +87,17 @@ function dataFromArray(entity: EntityName, values: unknown[]): EntityData {
 
 async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string>>) {
   const rows = new Map<EntityName, Map<string, StoredRow>>();
-  for (const entity of ENTITY_NAMES) {
+  // Every lookup is issued before any is awaited: they run back to back in issue order (see `Sql`).
+  const lookups = ENTITY_NAMES.map((entity) => {
+    const want = ids.get(entity);
+    return want?.size
+      ? tx.query<Record<string, unknown>>(ENTITY_SQL[entity].selectByIds, [userId, [...want]])
+      : Promise.resolve([]);
+  });
+  for (const [i, entity] of ENTITY_NAMES.entries()) {
     const map = new Map<string, StoredRow>();
     rows.set(entity, map);
-    const want = ids.get(entity);
-    if (!want?.size) continue;
-    const found = await tx.query<Record<string, unknown>>(ENTITY_SQL[entity].selectByIds, [
-      userId,
-      [...want],
-    ]);
+    const found = await lookups[i]!;
     const names = ENTITIES[entity].fieldNames;
     for (const r of found) {
       const data: EntityData = {};
@@ -145,10 +147,8 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
 
   return {
     async push(userId, req) {
-      // CPU work outside the transaction: validation and content hashes.
-      const prepared = req.ops.map((raw) => ({ raw, hash: contentHash(raw), checked: validateOp(raw) }));
       const ids = new Map<EntityName, Set<string>>();
-      for (const { raw } of prepared) {
+      for (const raw of req.ops) {
         const spec = getEntity(raw.entity);
         if (spec && isUuid(raw.entity_id)) {
           const set = ids.get(spec.name) ?? new Set<string>();
@@ -160,26 +160,30 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
       const opIds = [...new Set(req.ops.map((o) => o.op_id).filter(isUuid))];
 
       return db.transaction(async (tx) => {
-        // Row lock on the user: serializes version assignment, so commits happen in version order.
-        const [user] = await tx.query<{ version: number }>(
+        // Row lock on the user: serializes version assignment, so commits happen in version order. The
+        // lookups are queued behind it (statements run in issue order, each with a snapshot taken after the
+        // lock is held, so they see every earlier push), and the CPU work runs while the database works.
+        const userQuery = tx.query<{ version: number }>(
           'SELECT version FROM users WHERE id = $1 FOR UPDATE',
           [userId],
         );
-        if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
-        let version = Number(user.version);
-        const ledger = new Map<string, LedgerEntry>();
-        for (const r of await tx.query<{
-          op_id: string;
-          content_hash: string;
-          result: LedgerEntry['result'];
-        }>(
+        const ledgerQuery = tx.query<{ op_id: string; content_hash: string; result: LedgerEntry['result'] }>(
           'SELECT l.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT op_id, content_hash, result ' +
             'FROM op_ledger WHERE user_id = $1 AND op_id = k.id LIMIT 1) l',
           [userId, opIds],
-        )) {
+        );
+        const rowsQuery = loadRows(tx, userId, ids);
+        const settled = Promise.allSettled([userQuery, ledgerQuery, rowsQuery]); // no rejection left unhandled
+        const prepared = req.ops.map((raw) => ({ raw, hash: contentHash(raw), checked: validateOp(raw) }));
+        await settled;
+        const [user] = await userQuery;
+        if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
+        let version = Number(user.version);
+        const ledger = new Map<string, LedgerEntry>();
+        for (const r of await ledgerQuery) {
           ledger.set(r.op_id.toLowerCase(), { hash: r.content_hash, result: r.result });
         }
-        const rows = await loadRows(tx, userId, ids);
+        const rows = await rowsQuery;
         const dirty = new Map<EntityName, Map<string, StoredRow>>();
         const now = clock.now();
         const fresh: [string, LedgerEntry][] = [];
