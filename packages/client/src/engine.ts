@@ -228,7 +228,7 @@ export class Engine {
     this.#dispatch({ type: 'started' });
     try {
       const report = await this.#syncer.round();
-      await setState(this.#driver, { hlc: this.#tickForPull(), last_error: null, last_error_kind: null });
+      await setState(this.#driver, { hlc: this.#clock.tick(), last_error: null, last_error_kind: null });
       this.#connectivity.report(true);
       this.#dispatch({ type: 'succeeded', at: this.#now() });
       await this.#refreshPending();
@@ -241,7 +241,6 @@ export class Engine {
         type: 'failed',
         error: err.message,
         offline,
-        fatal: !(ClientError.is(e) && e.retryable),
       });
       await setState(this.#driver, {
         last_error: err.message,
@@ -250,11 +249,6 @@ export class Engine {
       await this.#refreshPending();
       throw e;
     }
-  }
-
-  /** PROTOCOL.md: the clock advances on every pull too. */
-  #tickForPull(): string {
-    return this.#clock.tick();
   }
 
   /**

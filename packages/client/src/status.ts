@@ -10,7 +10,7 @@ export interface SyncStatus {
 export type StatusEvent =
   | { type: 'started' }
   | { type: 'succeeded'; at: number }
-  | { type: 'failed'; error: string; offline: boolean; fatal: boolean }
+  | { type: 'failed'; error: string; offline: boolean }
   | { type: 'pending'; count: number };
 
 export const initialStatus: SyncStatus = {
