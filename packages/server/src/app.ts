@@ -1,6 +1,7 @@
 import {
   credentialsSchema,
   DEFAULT_PULL_LIMIT,
+  isPushRequest,
   MAX_OPS_PER_PUSH,
   MAX_PULL_LIMIT,
   PROTOCOL_HEADER,
@@ -130,7 +131,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     await next();
   });
   app.post('/v1/sync/push', limitBody, async (c) => {
-    const req = await readJsonAsSent(c, pushRequestSchema);
+    const req = await readJsonAsSent(c, pushRequestSchema, isPushRequest);
     if (req.ops.length > MAX_OPS_PER_PUSH) {
       throw new ProtocolError('payload_too_large', `at most ${MAX_OPS_PER_PUSH} operations per push`);
     }

@@ -24,6 +24,11 @@ function withFaults(db: Database): Database {
               if (f?.match.test(text)) await f.before(tx);
               return tx.query(text, params);
             },
+            async copyFrom(table, columns, text) {
+              const f = fault;
+              if (f?.match.test(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)) await f.before(tx);
+              return tx.copyFrom(table, columns, text);
+            },
           }),
         opts,
       ),
@@ -179,9 +184,10 @@ describe('a push that fails mid-transaction', () => {
   });
 
   it.each([
-    ['writing the ledger', /INSERT INTO op_ledger/i],
+    ['writing the ledger', /COPY op_ledger/i],
     ['bumping the version', /UPDATE users SET version/i],
-    ['writing the rows', /INSERT INTO "tasks"/i],
+    ['updating the existing rows', /INSERT INTO "tasks"/i],
+    ['copying the new rows', /COPY "projects"/i],
   ])('leaves nothing half-applied when %s fails, and the same push succeeds later', async (_, stmt) => {
     const u = await client.signup();
     const existing = randomUUID();
@@ -216,7 +222,7 @@ describe('a push that fails mid-transaction', () => {
       const before = await snapshot(u);
       const batch = batchFor(existing);
       fault = {
-        match: /INSERT INTO op_ledger/i,
+        match: /COPY op_ledger/i,
         before: async (tx) => {
           const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
           // From another connection, as an operator or a failover would; waits until the backend is gone.

@@ -6,6 +6,10 @@ import { ENTITIES, ENTITY_NAMES, type EntityName, type EntitySpec, type FieldKin
  */
 export interface EntitySql {
   readonly spec: EntitySpec;
+  /** The quoted table name. */
+  readonly table: string;
+  /** Quoted columns for COPY of rows known to be new: user_id, id, version, deleted, deleted_at, hlc, fields… */
+  readonly copyColumns: readonly string[];
   /** $1 user_id, $2 uuid[] ids → id, version, deleted, deleted_at, hlc, fields… */
   readonly selectByIds: string;
   /**
@@ -54,6 +58,8 @@ function build(name: EntityName): EntitySql {
     .join(', ');
   return {
     spec,
+    table,
+    copyColumns: ['user_id', ...all.map(([c]) => c)],
     // LATERAL … LIMIT 1 keeps the plan a primary-key lookup per id even when the table's statistics are
     // stale (a bulk upload of a new user otherwise gets a scan of all that user's rows).
     selectByIds:

@@ -23,12 +23,16 @@ import {
   validateOp,
 } from '@selftracker/core';
 import type { Clock } from '../context.ts';
-import type { Database, Sql } from '../db/database.ts';
+import { copyText, type Database, type Sql } from '../db/database.ts';
 import { type ChangeRow, ENTITY_SQL } from '../db/entity-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /** NOTIFY channel carrying `<user_id> <version>` after every commit that changed a user's data. */
 export const POKE_CHANNEL = 'selftracker_poke';
+/** Operations validated and hashed between two turns of the event loop. */
+const PREP_SLICE = 100;
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+const LEDGER_COLUMNS = ['user_id', 'op_id', 'content_hash', 'result', 'created_at'];
 /** PROTOCOL.md: a client HLC more than this far ahead of the server's clock is replaced. */
 export const HLC_MAX_AHEAD_MS = 60_000;
 
@@ -42,6 +46,8 @@ export interface SyncService {
 interface StoredRow extends MergeRow {
   version: number;
   deletedAt: number | null;
+  /** The row exists in the database (else it is written with COPY, the cheapest insert). */
+  stored: boolean;
 }
 
 interface LedgerEntry {
@@ -108,27 +114,48 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
         deletedAt: (r.deleted_at as number | null) ?? null,
         data,
         hlc: JSON.parse(r.hlc as string) as Record<string, string>,
+        stored: true,
       });
     }
   }
   return rows;
 }
 
-async function writeRows(tx: Sql, userId: string, entity: EntityName, dirty: Map<string, StoredRow>) {
+/**
+ * Writes one entity's changed rows: new rows with COPY (the user's row lock guarantees nobody else inserts them),
+ * rows that exist with an upsert. Both are issued at once; statements run in issue order.
+ */
+function writeRows(
+  tx: Sql,
+  userId: string,
+  entity: EntityName,
+  dirty: Map<string, StoredRow>,
+): Promise<unknown>[] {
+  const sql = ENTITY_SQL[entity];
   const names = ENTITIES[entity].fieldNames;
-  const rows: Record<string, unknown>[] = [];
+  const updates: Record<string, unknown>[] = [];
+  const lines: string[] = [];
   for (const [id, row] of dirty) {
-    const r: Record<string, unknown> = {
-      id,
-      version: row.version,
-      deleted: row.deleted,
-      deleted_at: row.deletedAt,
-      hlc: row.hlc,
-    };
-    if (!row.deleted) for (const n of names) r[n] = row.data[n];
-    rows.push(r);
+    if (row.stored) {
+      const r: Record<string, unknown> = {
+        id,
+        version: row.version,
+        deleted: row.deleted,
+        deleted_at: row.deletedAt,
+        hlc: row.hlc,
+      };
+      if (!row.deleted) for (const n of names) r[n] = row.data[n];
+      updates.push(r);
+    } else {
+      let line = `${userId}\t${id}\t${row.version}\t${copyText(row.deleted)}\t${copyText(row.deletedAt)}\t${copyText(row.hlc)}`;
+      for (const n of names) line += `\t${row.deleted ? '\\N' : copyText(row.data[n])}`;
+      lines.push(line);
+    }
   }
-  await tx.query(ENTITY_SQL[entity].upsert, [userId, JSON.stringify(rows)]);
+  const writes: Promise<unknown>[] = [];
+  if (lines.length > 0) writes.push(tx.copyFrom(sql.table, sql.copyColumns, `${lines.join('\n')}\n`));
+  if (updates.length > 0) writes.push(tx.query(sql.upsert, [userId, JSON.stringify(updates)]));
+  return writes;
 }
 
 export function createSyncService(db: Database, clock: Clock): SyncService {
@@ -173,9 +200,17 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
           [userId, opIds],
         );
         const rowsQuery = loadRows(tx, userId, ids);
-        const settled = Promise.allSettled([userQuery, ledgerQuery, rowsQuery]); // no rejection left unhandled
-        const prepared = req.ops.map((raw) => ({ raw, hash: contentHash(raw), checked: validateOp(raw) }));
-        await settled;
+        for (const q of [userQuery, ledgerQuery, rowsQuery]) q.catch(() => {}); // awaited below, or moot after a throw
+        const prepared: {
+          raw: (typeof req.ops)[number];
+          hash: string;
+          checked: ReturnType<typeof validateOp>;
+        }[] = [];
+        for (const raw of req.ops) {
+          prepared.push({ raw, hash: contentHash(raw), checked: validateOp(raw) });
+          // Let the event loop take each statement's answer, so the next queued statement starts meanwhile.
+          if (prepared.length % PREP_SLICE === 0) await yieldToIo();
+        }
         const [user] = await userQuery;
         if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
         let version = Number(user.version);
@@ -183,10 +218,38 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
         for (const r of await ledgerQuery) {
           ledger.set(r.op_id.toLowerCase(), { hash: r.content_hash, result: r.result });
         }
+        const now = clock.now();
+
+        // Which operations are new is known before any merge: their ledger entries go to the database now and
+        // are written while the merge runs. The merge only changes an entry's result when it rejects the
+        // operation, rarely; those entries are corrected after.
+        const firstSeen: (LedgerEntry | undefined)[] = [];
+        let ledgerText = '';
+        for (const { raw, hash, checked } of prepared) {
+          const opKey = raw.op_id.toLowerCase();
+          if (ledger.has(opKey)) {
+            firstSeen.push(undefined);
+            continue;
+          }
+          const entry: LedgerEntry = { hash, result: 'code' in checked ? checked : null };
+          ledger.set(opKey, entry);
+          firstSeen.push(entry);
+          // Only UUID op_ids are recorded (any other is invalid_op on every replay anyway). Under the user's row
+          // lock and after the ledger lookup: none of these is in the ledger.
+          if (isUuid(raw.op_id))
+            ledgerText += `${userId}\t${raw.op_id}\t${hash}\t${copyText(entry.result)}\t${now}\n`;
+        }
+        // Each write is awaited at the end; a throw before that rolls back and makes their results moot.
+        const writes: Promise<unknown>[] = [];
+        const write = (p: Promise<unknown>) => {
+          p.catch(() => {});
+          writes.push(p);
+        };
+        if (ledgerText) write(tx.copyFrom('op_ledger', LEDGER_COLUMNS, ledgerText));
+
         const rows = await rowsQuery;
         const dirty = new Map<EntityName, Map<string, StoredRow>>();
-        const now = clock.now();
-        const fresh: [string, LedgerEntry][] = [];
+        const mergeRejected: { o: string; r: LedgerEntry['result'] }[] = [];
         const results: OpResult[] = [];
 
         const currentRow = (raw: Record<string, unknown>): Change | null => {
@@ -199,60 +262,66 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
           results.push({ op_id, status: 'rejected', error: { code, message }, row: currentRow(raw) });
         };
 
-        for (const { raw, hash, checked } of prepared) {
-          const opKey = raw.op_id.toLowerCase();
-          const prior = ledger.get(opKey);
-          if (prior) {
+        for (const [i, { raw, hash, checked }] of prepared.entries()) {
+          const entry = firstSeen[i];
+          if (!entry) {
+            // Applied (or rejected) before, in an earlier push or earlier in this one.
+            const prior = ledger.get(raw.op_id.toLowerCase())!;
             if (prior.hash !== hash)
               reject(raw.op_id, 'op_id_reused', 'op_id was used before for another operation', raw);
             else if (prior.result) reject(raw.op_id, prior.result.code, prior.result.message, raw);
             else results.push({ op_id: raw.op_id, status: 'duplicate' });
             continue;
           }
-          let entry: LedgerEntry;
-          if ('code' in checked) {
-            entry = { hash, result: checked };
-          } else {
+          if (!('code' in checked)) {
             const op = clamp({ ...checked, entity_id: checked.entity_id.toLowerCase() });
             const table = rows.get(op.entity)!;
-            const outcome = mergeOp(ENTITIES[op.entity], table.get(op.entity_id), op);
+            const prev = table.get(op.entity_id);
+            const outcome = mergeOp(ENTITIES[op.entity], prev, op);
             if (outcome.kind === 'changed') {
               version++;
-              const prev = table.get(op.entity_id);
               const row: StoredRow = {
                 ...outcome.row,
                 version,
                 deletedAt: outcome.row.deleted ? (prev?.deletedAt ?? now) : null,
+                stored: prev?.stored ?? false,
               };
               table.set(op.entity_id, row);
               const d = dirty.get(op.entity) ?? new Map<string, StoredRow>();
               dirty.set(op.entity, d);
               d.set(op.entity_id, row);
+            } else if (outcome.kind === 'rejected') {
+              entry.result = { code: outcome.code, message: outcome.message };
+              mergeRejected.push({ o: raw.op_id, r: entry.result });
             }
-            entry = {
-              hash,
-              result: outcome.kind === 'rejected' ? { code: outcome.code, message: outcome.message } : null,
-            };
           }
-          ledger.set(opKey, entry);
-          if (isUuid(raw.op_id)) fresh.push([raw.op_id, entry]);
           if (entry.result) reject(raw.op_id, entry.result.code, entry.result.message, raw);
           else results.push({ op_id: raw.op_id, status: 'applied' });
         }
-
-        for (const [entity, d] of dirty) await writeRows(tx, userId, entity, d);
-        if (fresh.length > 0) {
-          await tx.query(
-            'INSERT INTO op_ledger (user_id, op_id, content_hash, result, created_at) ' +
-              'SELECT $1::uuid, x.o, x.h, x.r, $3::bigint FROM json_to_recordset($2::json) AS x(o uuid, h text, r jsonb) ' +
-              'ON CONFLICT DO NOTHING',
-            [userId, JSON.stringify(fresh.map(([o, e]) => ({ o, h: e.hash, r: e.result }))), now],
+        if (mergeRejected.length > 0) {
+          write(
+            tx.query(
+              'UPDATE op_ledger l SET result = x.r FROM json_to_recordset($2::json) AS x(o uuid, r jsonb) ' +
+                'WHERE l.user_id = $1 AND l.op_id = x.o',
+              [userId, JSON.stringify(mergeRejected)],
+            ),
           );
         }
+
+        // Every write is issued before any is awaited: one uninterrupted run of statements on the connection.
+        for (const [entity, d] of dirty) for (const w of writeRows(tx, userId, entity, d)) write(w);
         if (version !== Number(user.version)) {
-          await tx.query('UPDATE users SET version = $2 WHERE id = $1', [userId, version]);
-          await tx.query('SELECT pg_notify($1, $2)', [POKE_CHANNEL, `${userId} ${version}`]);
+          write(
+            tx.query('WITH u AS (UPDATE users SET version = $2 WHERE id = $1) SELECT pg_notify($3, $4)', [
+              userId,
+              version,
+              POKE_CHANNEL,
+              `${userId} ${version}`,
+            ]),
+          );
         }
+        await Promise.allSettled(writes);
+        await Promise.all(writes);
         return { results, version: String(version) };
       });
     },
