@@ -24,10 +24,10 @@ function withFaults(db: Database): Database {
               if (f?.match.test(text)) await f.before(tx);
               return tx.query(text, params);
             },
-            async copyFrom(table, columns, text) {
+            async copyFrom(table, columns, data) {
               const f = fault;
               if (f?.match.test(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)) await f.before(tx);
-              return tx.copyFrom(table, columns, text);
+              return tx.copyFrom(table, columns, data);
             },
           }),
         opts,

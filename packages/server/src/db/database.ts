@@ -16,10 +16,11 @@ import * as schema from './schema.ts';
 export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /**
-   * `COPY table (columns) FROM STDIN` with `text` in PostgreSQL's text format (see `copyText`), the fastest way
-   * to insert rows. `table` and `columns` are quoted identifiers from the schema, never from a request.
+   * `COPY table (columns) FROM STDIN`, the fastest way to insert rows: `data` is lines in PostgreSQL's text format
+   * (see `copyText`), whole or as chunks produced lazily, which are sent while the next is built. `table` and
+   * `columns` are quoted identifiers from the schema, never from a request.
    */
-  copyFrom(table: string, columns: readonly string[], text: string): Promise<void>;
+  copyFrom(table: string, columns: readonly string[], data: string | Iterable<string>): Promise<void>;
 }
 
 /** One value in COPY's text format: `\N` for null, `t`/`f`, numbers, text with backslash escapes. */
@@ -31,6 +32,9 @@ export function copyText(value: unknown): string {
   return /[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!) : s;
 }
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Lets the event loop take pending I/O (a statement's answer, the next statement's start) before going on. */
+export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Runs the statements of one connection strictly in issue order without the caller awaiting each: the next is
@@ -111,8 +115,8 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
     async query(text, params) {
       return (await pool.query(text, params as unknown[])).rows;
     },
-    copyFrom(table, columns, text) {
-      return (this as Database).transaction((tx) => tx.copyFrom(table, columns, text));
+    copyFrom(table, columns, data) {
+      return (this as Database).transaction((tx) => tx.copyFrom(table, columns, data));
     },
     async transaction(fn, o) {
       const client = await pool.connect();
@@ -128,14 +132,25 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
         const ordered = inIssueOrder();
         const tx: Sql = {
           query: (text, params) => ordered(async () => (await client.query(text, params as unknown[])).rows),
-          copyFrom: (table, columns, text) =>
+          copyFrom: (table, columns, data) =>
             ordered(
               () =>
                 new Promise<void>((resolve, reject) => {
                   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
                   stream.on('error', reject);
                   stream.on('finish', resolve);
-                  stream.end(text);
+                  if (typeof data === 'string') {
+                    stream.end(data);
+                    return;
+                  }
+                  void (async () => {
+                    for (const chunk of data) {
+                      if (stream.destroyed) return;
+                      stream.write(chunk);
+                      await yieldToIo(); // the database takes this chunk while the next is built
+                    }
+                    stream.end();
+                  })().catch((e: unknown) => stream.destroy(e as Error));
                 }),
             ),
         };
@@ -185,8 +200,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async query(text, params) {
       return (await db.query(text, params as unknown[])).rows as never[];
     },
-    copyFrom(table, columns, text) {
-      return (this as Database).transaction((tx) => tx.copyFrom(table, columns, text));
+    copyFrom(table, columns, data) {
+      return (this as Database).transaction((tx) => tx.copyFrom(table, columns, data));
     },
     async transaction(fn) {
       // PGlite has one connection: transactions are serialized, so every isolation level holds.
@@ -195,11 +210,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
         return fn({
           query: (text, params) =>
             ordered(async () => (await t.query(text, params as unknown[])).rows as never[]),
-          copyFrom: (table, columns, text) =>
+          copyFrom: (table, columns, data) =>
             ordered(async () => {
-              await t.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], {
-                blob: new Blob([text]),
-              });
+              const blob = new Blob(typeof data === 'string' ? [data] : Array.from(data));
+              await t.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], { blob });
             }),
         });
       });

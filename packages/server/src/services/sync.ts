@@ -23,15 +23,16 @@ import {
   validateOp,
 } from '@selftracker/core';
 import type { Clock } from '../context.ts';
-import { copyText, type Database, type Sql } from '../db/database.ts';
+import { copyText, type Database, type Sql, yieldToIo } from '../db/database.ts';
 import { type ChangeRow, ENTITY_SQL } from '../db/entity-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /** NOTIFY channel carrying `<user_id> <version>` after every commit that changed a user's data. */
 export const POKE_CHANNEL = 'selftracker_poke';
-/** Operations validated and hashed between two turns of the event loop. */
-const PREP_SLICE = 100;
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Operations validated, hashed or merged between two turns of the event loop. */
+const SLICE = 100;
+/** Rows per chunk of a COPY. */
+const COPY_CHUNK = 200;
 const LEDGER_COLUMNS = ['user_id', 'op_id', 'content_hash', 'result', 'created_at'];
 /** PROTOCOL.md: a client HLC more than this far ahead of the server's clock is replaced. */
 export const HLC_MAX_AHEAD_MS = 60_000;
@@ -123,7 +124,7 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
 
 /**
  * Writes one entity's changed rows: new rows with COPY (the user's row lock guarantees nobody else inserts them),
- * rows that exist with an upsert. Both are issued at once; statements run in issue order.
+ * built and sent in chunks; rows that exist with an upsert.
  */
 function writeRows(
   tx: Sql,
@@ -134,26 +135,35 @@ function writeRows(
   const sql = ENTITY_SQL[entity];
   const names = ENTITIES[entity].fieldNames;
   const updates: Record<string, unknown>[] = [];
-  const lines: string[] = [];
+  const fresh: [string, StoredRow][] = [];
   for (const [id, row] of dirty) {
-    if (row.stored) {
-      const r: Record<string, unknown> = {
-        id,
-        version: row.version,
-        deleted: row.deleted,
-        deleted_at: row.deletedAt,
-        hlc: row.hlc,
-      };
-      if (!row.deleted) for (const n of names) r[n] = row.data[n];
-      updates.push(r);
-    } else {
-      let line = `${userId}\t${id}\t${row.version}\t${copyText(row.deleted)}\t${copyText(row.deletedAt)}\t${copyText(row.hlc)}`;
-      for (const n of names) line += `\t${row.deleted ? '\\N' : copyText(row.data[n])}`;
-      lines.push(line);
+    if (!row.stored) {
+      fresh.push([id, row]);
+      continue;
+    }
+    const r: Record<string, unknown> = {
+      id,
+      version: row.version,
+      deleted: row.deleted,
+      deleted_at: row.deletedAt,
+      hlc: row.hlc,
+    };
+    if (!row.deleted) for (const n of names) r[n] = row.data[n];
+    updates.push(r);
+  }
+  function* lines() {
+    for (let i = 0; i < fresh.length; i += COPY_CHUNK) {
+      let text = '';
+      for (const [id, row] of fresh.slice(i, i + COPY_CHUNK)) {
+        text += `${userId}\t${id}\t${row.version}\t${row.deleted ? 't' : 'f'}\t${copyText(row.deletedAt)}\t${copyText(row.hlc)}`;
+        for (const n of names) text += `\t${row.deleted ? '\\N' : copyText(row.data[n])}`;
+        text += '\n';
+      }
+      yield text;
     }
   }
   const writes: Promise<unknown>[] = [];
-  if (lines.length > 0) writes.push(tx.copyFrom(sql.table, sql.copyColumns, `${lines.join('\n')}\n`));
+  if (fresh.length > 0) writes.push(tx.copyFrom(sql.table, sql.copyColumns, lines()));
   if (updates.length > 0) writes.push(tx.query(sql.upsert, [userId, JSON.stringify(updates)]));
   return writes;
 }
@@ -209,7 +219,7 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
         for (const raw of req.ops) {
           prepared.push({ raw, hash: contentHash(raw), checked: validateOp(raw) });
           // Let the event loop take each statement's answer, so the next queued statement starts meanwhile.
-          if (prepared.length % PREP_SLICE === 0) await yieldToIo();
+          if (prepared.length % SLICE === 0) await yieldToIo();
         }
         const [user] = await userQuery;
         if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
@@ -263,6 +273,7 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
         };
 
         for (const [i, { raw, hash, checked }] of prepared.entries()) {
+          if (i % SLICE === SLICE - 1) await yieldToIo(); // the ledger's COPY proceeds meanwhile
           const entry = firstSeen[i];
           if (!entry) {
             // Applied (or rejected) before, in an earlier push or earlier in this one.
