@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codePointLength, ENTITIES, ENTITY_NAMES, getEntity, isUuid, withDefaults } from './entities.ts';
+import {
+  codePointLength,
+  ENTITIES,
+  ENTITY_NAMES,
+  getEntity,
+  isUuid,
+  validateData,
+  withDefaults,
+} from './entities.ts';
 import { validateOp } from './protocol.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -195,5 +203,66 @@ describe('validateOp: envelope of one operation', () => {
   it('accepts a DELETE without data (or with data null)', () => {
     expect(validateOp(good)).toEqual(good);
     expect(validateOp({ ...good, data: null })).toEqual(good);
+  });
+});
+
+describe('field predicates (the validation fast path)', () => {
+  const fieldValue = fc.oneof(
+    fc.jsonValue(),
+    fc.string({ unit: 'grapheme', maxLength: 12 }),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.string({ minLength: 195, maxLength: 1100 }),
+    fc.constantFrom(
+      '',
+      'todo',
+      'done',
+      'in-progress',
+      'TODO',
+      '#a0B1c2',
+      '#a0b1c',
+      'a\u0000b',
+      '\ud800',
+      UUID,
+    ),
+    fc.integer({ min: -5, max: 5 }),
+    fc.constantFrom(T0, -1, 0.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, Number.NaN, Infinity),
+    fc.uuid(),
+    fc.constantFrom(true, false, null, undefined),
+  );
+
+  it('accept exactly what the Zod schema of every field accepts (property)', () => {
+    const fields = ENTITY_NAMES.flatMap((n) => ENTITIES[n].fields);
+    fc.assert(
+      fc.property(fc.constantFrom(...fields), fieldValue, (f, v) => {
+        expect(f.accepts(v), `${f.name} ${JSON.stringify(v)}`).toBe(f.schema.safeParse(v).success);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('make validateData agree with the strict object schemas for whole CREATE and UPDATE data (property)', () => {
+    const data = fc.dictionary(
+      fc.oneof(
+        fc.constantFrom(...ENTITY_NAMES.flatMap((n) => ENTITIES[n].fieldNames)),
+        fc.string({ maxLength: 4 }),
+      ),
+      fieldValue,
+      { maxKeys: 8 },
+    );
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ENTITY_NAMES),
+        fc.constantFrom('create', 'update'),
+        data,
+        (name, mode, d) => {
+          const spec = ENTITIES[name];
+          const schema = mode === 'create' ? spec.createSchema : spec.patchSchema;
+          expect(validateData(spec, d, mode as 'create' | 'update') === null, JSON.stringify(d)).toBe(
+            schema.safeParse(d).success,
+          );
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 });
