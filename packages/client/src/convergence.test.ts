@@ -404,3 +404,72 @@ describe('rejected operations', () => {
     expect(Object.keys(truth.rows.tasks).sort()).toEqual([before.id, after.id].sort());
   });
 });
+
+describe('checksum verification runs where drift is possible, and only there', () => {
+  it('a round whose pushed rows all come back with a version skips the checksum scans', async () => {
+    const u = await user(1);
+    const [a] = u.devices as [Device];
+    const first = await a.engine.sync(); // a fresh device's full pull counts as a check
+    expect(first.verified).toBe(false);
+    await a.engine.tasks.create({ title: 'one' });
+    const t = await a.engine.tasks.create({ title: 'two' });
+    await a.engine.tasks.update(t.id, { status: 'done' });
+    const r = await a.engine.sync();
+    expect(r.pushed).toBe(3);
+    expect(r.verified).toBe(false);
+    await expectConverged(u);
+  });
+
+  it('an edit that loses on every field (no version) is caught by the checksum and resynced', async () => {
+    const u = await user(1);
+    const [a] = u.devices as [Device];
+    const t = await a.engine.tasks.create({ title: 'original' });
+    await a.engine.sync();
+    // Another writer whose HLC is 50 s ahead (inside the server's 60 s tolerance) but whose data says
+    // otherwise: A's pull cannot see that HLC, so A's next edit (title and updated_at) orders before it on
+    // both fields, loses every field and gets no version.
+    const http = api(server.url);
+    const login = await http.call('POST', '/v1/auth/login', { body: { email: u.email, password: PASSWORD } });
+    const ahead = `${String(Date.now() + 50_000).padStart(15, '0')}-00000-fast-device`;
+    const pushed = await http.push(login.body.access_token, {
+      client_id: 'fast-device',
+      ops: [
+        {
+          op_id: uuidv7(),
+          entity: 'tasks',
+          entity_id: t.id,
+          operation: 'UPDATE',
+          data: { title: 'from the fast device', updated_at: Date.now() },
+          hlc: ahead,
+        },
+      ],
+    });
+    expect(pushed.status).toBe(200);
+    await a.engine.sync();
+    expect((await a.engine.tasks.get(t.id))?.title).toBe('from the fast device');
+
+    await a.engine.tasks.update(t.id, { title: 'from A, too early' });
+    const r = await a.engine.sync();
+    expect(r.pushed).toBe(1);
+    expect(r.verified).toBe(true);
+    expect(r.resynced).toEqual(['tasks']);
+    expect(await a.engine.tasks.get(t.id)).toMatchObject({ title: 'from the fast device', synced: true });
+    await expectConverged(u);
+  });
+
+  it('an acknowledgement whose round ended before its pull is verified by the next round', async () => {
+    const u = await user(1);
+    const [a] = u.devices as [Device];
+    await a.engine.tasks.create({ title: 'acked' });
+    await a.engine.sync();
+    // What a round leaves behind when the connection drops between the push's acknowledgement and the pull.
+    const db = openNodeDriver(a.file);
+    await db.exec("INSERT INTO sync_state (key, value) VALUES ('verify_due', '1')");
+    await db.close();
+    const r1 = await a.engine.sync();
+    expect(r1.pushed).toBe(0);
+    expect(r1.verified).toBe(true);
+    const r2 = await a.engine.sync();
+    expect(r2.verified).toBe(false);
+  });
+});

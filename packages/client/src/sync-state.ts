@@ -9,6 +9,8 @@ export type StateKey =
   | 'last_sync_at'
   | 'last_checksum'
   | 'last_checksum_at'
+  /** Set with every push acknowledgement, cleared once checksums were compared or every row echoed back. */
+  | 'verify_due'
   | 'last_error'
   | 'last_error_kind'
   | 'server'

@@ -30,9 +30,13 @@ import { errorFromResponse, type HttpResult, type Transport } from './transport.
 /** Rows per pull page: the protocol's maximum, so a fresh device needs few round trips. */
 const PULL_LIMIT = 5000;
 const VERIFY_EVERY_MS = 10 * 60_000;
+/** Outbox rows removed per DELETE (well under SQLite's bound-parameter limit). */
+const DELETE_CHUNK = 500;
 
 export interface SyncReport {
   pushed: number;
+  /** Checksums were compared with the server's this round (see `Syncer.verify`). */
+  verified: boolean;
   rejected: { op_id: string; entity: string; entity_id: string; code: string; message: string }[];
   pulled: number;
   resynced: EntityName[];
@@ -46,6 +50,16 @@ export interface SyncReport {
 export class Syncer {
   /** Batch size for the next push: shrinks to 1 to isolate an operation the server fails on. */
   #batch = MAX_OPS_PER_PUSH;
+  /**
+   * Rows (`entity:id`) of operations the server acknowledged this round that have not come back in a pull yet.
+   * One left after the round's pull got no version: its operation lost on every field (or changed nothing),
+   * so this device may hold a value the server does not. Only then is a checksum comparison worth its scans.
+   */
+  #unechoed = new Set<string>();
+  /** This round's pull started from the beginning: it read the server's whole state. */
+  #fullPull = false;
+  /** An earlier round had acknowledgements and ended before confirming they all came back. */
+  #dueBefore = false;
 
   constructor(
     private readonly driver: SqliteDriver,
@@ -87,7 +101,17 @@ export class Syncer {
   }
 
   async round(): Promise<SyncReport> {
-    const report: SyncReport = { pushed: 0, rejected: [], pulled: 0, resynced: [], reset: false };
+    const report: SyncReport = {
+      pushed: 0,
+      verified: false,
+      rejected: [],
+      pulled: 0,
+      resynced: [],
+      reset: false,
+    };
+    this.#unechoed.clear();
+    this.#fullPull = false;
+    this.#dueBefore = (await getState(this.driver, 'verify_due')) !== undefined;
     await this.push(report);
     await this.pull(report, undefined);
     await this.verify(report);
@@ -147,11 +171,25 @@ export class Syncer {
     const byId = new Map(ops.map((o) => [o.op_id, o]));
     const touched = new Set<EntityName>();
     await this.driver.transaction(async (tx) => {
+      // Acknowledged operations leave the outbox in multi-row deletes, in result order: everything up to a
+      // rejection is gone before that rejection's row is rebuilt from the server's row and what is still pending.
+      let done: number[] = [];
+      const flush = async () => {
+        for (let i = 0; i < done.length; i += DELETE_CHUNK) {
+          const seqs = done.slice(i, i + DELETE_CHUNK);
+          await tx.exec(`DELETE FROM sync_queue WHERE seq IN (${seqs.map(() => '?').join(',')})`, seqs);
+        }
+        done = [];
+      };
       for (const result of res.results) {
         const op = byId.get(result.op_id);
         if (!op) continue;
-        await tx.exec('DELETE FROM sync_queue WHERE seq = ?', [op.seq]);
-        if (result.status !== 'rejected') continue;
+        done.push(op.seq);
+        if (result.status !== 'rejected') {
+          this.#unechoed.add(`${op.entity}:${op.entity_id}`);
+          continue;
+        }
+        await flush();
         report.rejected.push({
           op_id: op.op_id,
           entity: op.entity,
@@ -163,6 +201,8 @@ export class Syncer {
         await this.#store(tx, op.entity, op.entity_id, server, await pendingFor(tx, op.entity, op.entity_id));
         touched.add(op.entity);
       }
+      await flush();
+      await setState(tx, { verify_due: '1' });
     });
     if (touched.size) this.hooks.committed([...touched]);
   }
@@ -182,6 +222,7 @@ export class Syncer {
   /** Pulls every page after the stored cursor (or from the start), applying each page in one transaction. */
   async pull(report: SyncReport, only: EntityName | undefined): Promise<void> {
     let cursor = only ? undefined : await getState(this.driver, 'cursor');
+    if (!only && !cursor) this.#fullPull = true;
     for (;;) {
       const q = `?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const r = await this.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
@@ -189,6 +230,7 @@ export class Syncer {
         await this.#reset();
         report.reset = true;
         cursor = undefined;
+        this.#fullPull = true;
         continue;
       }
       if (r.status !== 200) throw errorFromResponse(r);
@@ -201,6 +243,7 @@ export class Syncer {
           if (only && c.entity !== only) continue;
           if (!ENTITIES[c.entity]) continue; // an entity this client does not know yet
           touched.add(c.entity);
+          this.#unechoed.delete(`${c.entity}:${c.entity_id}`);
           const mine = pending.get(`${c.entity}:${c.entity_id}`);
           const row = mine ? rebase(ENTITIES[c.entity], changeToRow(c), mine) : changeToRow(c);
           if (!row) await removeRow(tx, c.entity, c.entity_id);
@@ -238,10 +281,12 @@ export class Syncer {
     this.hooks.committed(ENTITY_NAMES);
   }
 
-  /** With an empty outbox and the cursor at the server's version, compare checksums; resync what drifted. */
   /**
-   * Checksums cost a full scan on both sides, so they run when drift is possible — this round pushed (a
-   * pushed edit can lose every field and come back as no change) — and at least every 10 minutes otherwise.
+   * With an empty outbox and the cursor at the server's version, compares checksums and resyncs what drifted.
+   * Checksums cost a full scan on both sides, so they run only where drift is possible: an acknowledged
+   * operation whose row did not come back in this round's pull (it lost on every field and got no version,
+   * PROTOCOL.md), and at least every 10 minutes as a safety net. A round whose pull read everything from the
+   * beginning counts as a check.
    */
   async verify(report: SyncReport): Promise<void> {
     const [{ n }] = (await this.driver.query<{ n: number }>('SELECT count(*) AS n FROM sync_queue')) as [
@@ -249,11 +294,23 @@ export class Syncer {
     ];
     if (n > 0) return;
     const lastAt = Number((await getState(this.driver, 'last_checksum_at')) ?? 0);
-    if (report.pushed === 0 && Date.now() - lastAt < VERIFY_EVERY_MS) return;
+    if (this.#unechoed.size === 0 && !this.#dueBefore) {
+      if (this.#fullPull) {
+        await setState(this.driver, {
+          last_checksum: 'ok (full pull)',
+          last_checksum_at: String(Date.now()),
+          verify_due: null,
+        });
+        return;
+      }
+      await setState(this.driver, { verify_due: null }); // every acknowledged row came back with a version
+      if (Date.now() - lastAt < VERIFY_EVERY_MS) return;
+    }
     const r = await this.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
     if (r.status !== 200) throw errorFromResponse(r);
     const state = await getStates(this.driver);
     if ((state.cursor_version ?? '0') !== r.body.version) return; // someone wrote meanwhile: next round
+    report.verified = true;
     const local = await localChecksums(this.driver);
     const drifted = ENTITY_NAMES.filter(
       (e) => local[e].checksum !== r.body.entities[e].checksum || local[e].count !== r.body.entities[e].count,
@@ -268,6 +325,7 @@ export class Syncer {
     await setState(this.driver, {
       last_checksum: drifted.length ? `resynced ${drifted.join(', ')}` : 'ok',
       last_checksum_at: String(Date.now()),
+      verify_due: null,
     });
   }
 }

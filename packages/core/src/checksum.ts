@@ -35,9 +35,20 @@ export function canonicalRow(entityId: string, deleted: boolean, data: EntityDat
   return `{"data":${body},"deleted":${deleted},"entity_id":${JSON.stringify(entityId)}}`;
 }
 
+/** Node's native one-shot hash where it exists (five times faster), else the portable JS SHA-256 (browsers). */
+type NodeHash = (algorithm: 'sha256', data: string, outputEncoding: 'buffer') => Uint8Array;
+const nodeHash = (
+  (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
+    'node:crypto',
+  ) as { hash?: NodeHash } | undefined
+)?.hash;
+const sha256Utf8: (text: string) => Uint8Array = nodeHash
+  ? (text) => nodeHash('sha256', text, 'buffer')
+  : (text) => sha256(encoder.encode(text));
+
 /** First 4 bytes (big-endian) of SHA-256 of the row's canonical `{data, deleted, entity_id}`. */
 export function rowHash(entityId: string, deleted: boolean, data: EntityData | null): number {
-  const d = sha256(encoder.encode(canonicalRow(entityId, deleted, data)));
+  const d = sha256Utf8(canonicalRow(entityId, deleted, data));
   return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
 }
 
