@@ -44,9 +44,11 @@ export const STATUS_LABELS: Record<TaskStatus, string> = {
 export const PROJECT_COLORS = ['#2f5d8a', '#2e7d5b', '#b5651d', '#8e3b8e', '#c0392b', '#5d6d7e'] as const;
 
 /** Rows from the hooks carry registry values typed loosely; the screens read them through these views. */
-export const asTasks = (rows: readonly object[] | undefined): Task[] => (rows ?? []) as Task[];
-export const asProjects = (rows: readonly object[] | undefined): Project[] => (rows ?? []) as Project[];
-export const asTimers = (rows: readonly object[] | undefined): Timer[] => (rows ?? []) as Timer[];
+// One empty list, not a new one per render: memoized rows keep their props equal while data loads.
+const NONE: readonly never[] = Object.freeze([]);
+export const asTasks = (rows: readonly object[] | undefined): Task[] => (rows ?? NONE) as Task[];
+export const asProjects = (rows: readonly object[] | undefined): Project[] => (rows ?? NONE) as Project[];
+export const asTimers = (rows: readonly object[] | undefined): Timer[] => (rows ?? NONE) as Timer[];
 
 /** A readable message from anything thrown (ClientError messages are written for people). */
 export function messageOf(e: unknown): string {

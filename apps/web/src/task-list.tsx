@@ -1,8 +1,15 @@
 import { TASK_STATUSES, type TaskStatus } from '@selftracker/core';
-import { useCreateTask, useProjects, useTasks } from '@selftracker/react';
-import { type KeyboardEvent, useId, useState } from 'react';
+import {
+  useCreateTask,
+  useDeleteTask,
+  useProjects,
+  useStartTimer,
+  useTasks,
+  useUpdateTask,
+} from '@selftracker/react';
+import { type KeyboardEvent, useDeferredValue, useId, useMemo, useState } from 'react';
 import { asProjects, asTasks, messageOf, STATUS_LABELS } from './model.ts';
-import { TaskRow } from './task-row.tsx';
+import { type TaskActions, TaskRow } from './task-row.tsx';
 
 export type StatusFilter = TaskStatus | '';
 
@@ -19,9 +26,27 @@ export function TaskList({
     ...(status ? { status } : {}),
     ...(projectFilter ? { project_id: projectFilter } : {}),
   };
-  const tasks = asTasks(useTasks(filter).data);
+  // A big change of the list (thousands of rows arriving in a sync) renders in the background, in slices,
+  // so typing and the sync engine on this thread never wait for it.
+  const tasks = useDeferredValue(asTasks(useTasks(filter).data));
   const projects = asProjects(useProjects({}).data);
   const create = useCreateTask();
+  const update = useUpdateTask();
+  const remove = useDeleteTask();
+  const startTimer = useStartTimer();
+  // The mutation functions are stable, so rows get the same actions object on every render.
+  const { mutateAsync: updateAsync } = update;
+  const { mutate: removeMutate } = remove;
+  const { mutate: startMutate } = startTimer;
+  const actions = useMemo<TaskActions>(
+    () => ({
+      // mutateAsync: each call settles its own promise (mutate's callbacks only fire for the latest call).
+      setStatus: (id, status) => updateAsync({ id, patch: { status } }),
+      remove: (id) => removeMutate(id),
+      startTimer: (task) => startMutate({ task_id: task.id, project_id: task.project_id }),
+    }),
+    [updateAsync, removeMutate, startMutate],
+  );
   const [title, setTitle] = useState('');
   const statusId = useId();
   const projectId = useId();
@@ -76,7 +101,7 @@ export function TaskList({
       )}
       <ul aria-label="Tasks" className="task-items">
         {tasks.map((t) => (
-          <TaskRow key={t.id} task={t} projects={projects} />
+          <TaskRow key={t.id} task={t} projects={projects} actions={actions} />
         ))}
       </ul>
       {tasks.length === 0 && <p className="muted empty">No tasks here yet.</p>}
