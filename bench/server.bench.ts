@@ -21,6 +21,7 @@ interface Row {
   rawSelect: number;
   p50: number;
   p95: number;
+  checksumMs: number;
 }
 
 function taskOps(n: number, node: string) {
@@ -115,6 +116,12 @@ async function benchOne(label: string): Promise<Row> {
     if (pulled !== N) throw new Error(`pulled ${pulled} rows, expected ${N}`);
     const rawSel = await rawSelect(db, user.user_id);
 
+    started = performance.now();
+    const sum = await client.call('GET', '/v1/sync/checksum', { token: user.access_token });
+    const checksumMs = performance.now() - started;
+    if (sum.status !== 200 || sum.body.entities.tasks.count !== N)
+      throw new Error(`checksum failed: ${sum.status}`);
+
     const lat: number[] = [];
     for (const op of taskOps(LATENCY_OPS, 'lat')) {
       const s = performance.now();
@@ -124,7 +131,16 @@ async function benchOne(label: string): Promise<Row> {
     }
     lat.sort((a, b) => a - b);
     const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-    return { label, pushOps, rawUpsert: rawUp, pullRows, rawSelect: rawSel, p50: q(0.5), p95: q(0.95) };
+    return {
+      label,
+      pushOps,
+      rawUpsert: rawUp,
+      pullRows,
+      rawSelect: rawSel,
+      p50: q(0.5),
+      p95: q(0.95),
+      checksumMs,
+    };
   } finally {
     await t.close();
     await db.close();
@@ -145,15 +161,15 @@ async function main() {
   results.push(await benchOne('PGlite'));
 
   console.log(
-    `\nsync server, ${fmt(N)} task ops in pushes of ${BATCH}; pull in pages of ${PAGE}; ${LATENCY_OPS} single-op pushes`,
+    `\nsync server, ${fmt(N)} task ops in pushes of ${BATCH}; pull in pages of ${PAGE}; ${LATENCY_OPS} single-op pushes; checksum of the ${fmt(N)} rows`,
   );
   console.log(
-    '| database | push ops/s | raw upsert rows/s | ratio | pull rows/s | raw select rows/s | ratio | 1-op push p50 ms | p95 ms |',
+    '| database | push ops/s | raw upsert rows/s | ratio | pull rows/s | raw select rows/s | ratio | 1-op push p50 ms | p95 ms | checksum ms |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
-      `| ${r.label} | ${fmt(r.pushOps)} | ${fmt(r.rawUpsert)} | ${(r.pushOps / r.rawUpsert).toFixed(2)} | ${fmt(r.pullRows)} | ${fmt(r.rawSelect)} | ${(r.pullRows / r.rawSelect).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} |`,
+      `| ${r.label} | ${fmt(r.pushOps)} | ${fmt(r.rawUpsert)} | ${(r.pushOps / r.rawUpsert).toFixed(2)} | ${fmt(r.pullRows)} | ${fmt(r.rawSelect)} | ${(r.pullRows / r.rawSelect).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${Math.round(r.checksumMs)} |`,
     );
   }
 }

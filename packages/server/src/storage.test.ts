@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type Change, createChecksums, ENTITY_NAMES } from '@selftracker/core';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlc, newTask, op, parseHlcColumn, pullAll, rowsOf, T0, type WireOp } from './test-fixtures.ts';
 import { api, startTestServer, type TestServer } from './testing/index.ts';
@@ -143,5 +145,84 @@ describe('rows written by a push read back exactly', () => {
       [ops.map((o) => o.op_id)],
     );
     expect(ledger!.n).toBe(3);
+  });
+});
+
+/** Checksums as a client computes them (core's `canonicalRow` + SHA-256) from the rows it pulled. */
+function checksumsOf(changes: readonly Change[]) {
+  const sums = createChecksums();
+  for (const ch of rowsOf(changes).values()) {
+    sums[ch.entity].add(ch.entity_id, ch.deleted, ch.deleted ? null : ch.data);
+  }
+  return Object.fromEntries(
+    ENTITY_NAMES.map((e) => [e, { count: sums[e].count, checksum: sums[e].checksum }]),
+  );
+}
+
+describe('checksums computed by the database', () => {
+  const unit = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom('\b', '\f', '\n', '\r', '\t', '"', '\\', '/', '\u0001', '\u001f', '\u007f'),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom('é', 'ß', '日', '😀', '\u2028', '\u2029', '\ufeff', '\u00a0', 'N'),
+    },
+    { weight: 4, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  );
+  const text = (min: number, max: number) =>
+    fc
+      .array(unit, { minLength: min, maxLength: max })
+      .map((u) => u.join(''))
+      .filter(
+        (t) => !t.includes('\u0000') && t.isWellFormed() && [...t].length >= min && [...t].length <= max,
+      );
+  const task = fc.record({
+    title: text(1, 12),
+    description: fc.option(text(0, 12)),
+    status: fc.constantFrom('todo', 'in-progress', 'done'),
+    due_at: fc.option(fc.integer({ min: -(2 ** 40), max: 2 ** 52 })),
+    deleted: fc.boolean(),
+  });
+
+  it('equal what a client computes from the pulled rows, whatever the text (property)', async () => {
+    let wall = now;
+    await fc.assert(
+      fc.asyncProperty(fc.array(task, { minLength: 1, maxLength: 6 }), async (tasks) => {
+        const u = await client.signup(); // a fresh account per run: a failure shrinks to its own rows
+        const ops: WireOp[] = [];
+        for (const t of tasks) {
+          const id = randomUUID();
+          ops.push(
+            newTask(id, hlc(++wall), {
+              title: t.title,
+              description: t.description,
+              status: t.status,
+              due_at: t.due_at,
+            }),
+          );
+          if (t.deleted) ops.push(op('tasks', id, 'DELETE', hlc(++wall)));
+        }
+        ops.push(
+          op('projects', randomUUID(), 'CREATE', hlc(++wall), {
+            name: tasks[0]!.title,
+            archived: tasks[0]!.deleted,
+            color: '#A0b1C2',
+            created_at: T0,
+            updated_at: T0,
+          }),
+        );
+        const r = await push(u.access_token, ops);
+        expect(
+          r.results.every((x) => x.status === 'applied'),
+          JSON.stringify(r.results),
+        ).toBe(true);
+        const sums = await client.call('GET', '/v1/sync/checksum', { token: u.access_token });
+        expect(sums.status).toBe(200);
+        expect(sums.body.entities).toEqual(checksumsOf((await pullAll(client, u.access_token)).changes));
+      }),
+      { numRuns: 25 },
+    );
   });
 });

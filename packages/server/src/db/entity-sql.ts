@@ -17,8 +17,12 @@ export interface EntitySql {
    * fields…). One JSON text parameter is much cheaper to send than one array literal per column.
    */
   readonly upsert: string;
-  /** Subquery of checksum rows: entity, id, version, deleted, data (json array of the fields, or null). */
-  readonly changes: (where: string, tail: string) => string;
+  /**
+   * Subquery of one row: `entity`, `n` (rows, tombstones included) and `s` (the sum of the rows' hashes modulo
+   * 2^32) of user $1 — PROTOCOL.md "Checksums" computed by the database: it builds each row's canonical JSON
+   * (`canonicalRow` in core, byte for byte) and hashes it with sha256(), so no row leaves the database.
+   */
+  readonly checksum: string;
   /**
    * Subquery of pull rows: `v` (version) and `j`, the change as compact JSON text built by the database
    * (`{entity, entity_id, version, deleted, data}`), so the server never parses and re-serializes rows.
@@ -33,6 +37,22 @@ const PG_TYPE: Record<FieldKind, string> = {
   uuid: 'uuid',
 };
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * SQL text of a row's canonical JSON, `{"data":{…sorted fields…},"deleted":…,"entity_id":"…"}`, equal to core's
+ * `canonicalRow` byte for byte: keys in JavaScript's sort order, values through to_json (same escapes as
+ * JSON.stringify: \" \\ \b \f \n \r \t and \u00xx in lower case for other control characters; stored text
+ * never holds NUL or lone surrogates), SQL NULL as null, a tombstone's data as null.
+ */
+function canonicalRowSql(spec: EntitySpec): string {
+  const fields = [...spec.fieldNames]
+    .sort()
+    .map((n, i) => `'${i ? ',' : ''}${JSON.stringify(n)}:' || coalesce(to_json(${q(n)})::text, 'null')`);
+  return (
+    `'{"data":' || CASE WHEN deleted THEN 'null' ELSE '{' || ${fields.join(' || ')} || '}' END || ` +
+    `',"deleted":' || CASE WHEN deleted THEN 'true' ELSE 'false' END || ',"entity_id":"' || id::text || '"}'`
+  );
+}
 
 function build(name: EntityName): EntitySql {
   const spec = ENTITIES[name];
@@ -69,10 +89,10 @@ function build(name: EntityName): EntitySql {
       `INSERT INTO ${table} (user_id, ${all.map(([c]) => c).join(', ')}) ` +
       `SELECT $1::uuid, ${recordCols} FROM json_to_recordset($2::json) AS x(${recordType}) ` +
       `ON CONFLICT (user_id, id) DO UPDATE SET ${setList}`,
-    changes: (where, tail) =>
-      `(SELECT '${name}'::text AS entity, id, version, deleted, ` +
-      `CASE WHEN deleted THEN NULL ELSE json_build_array(${cols.join(', ')}) END AS data ` +
-      `FROM ${table} WHERE ${where} ${tail})`,
+    checksum:
+      `(SELECT '${name}'::text AS entity, count(*) AS n, coalesce(sum(('x' || encode(substr(sha256(convert_to(` +
+      `${canonicalRowSql(spec)}, 'UTF8')), 1, 4), 'hex'))::bit(32)::bigint), 0) % 4294967296 AS s ` +
+      `FROM ${table} WHERE user_id = $1)`,
     changeJson: (where, tail) =>
       `(SELECT t.version AS v, row_to_json(c)::text AS j FROM ${table} t, LATERAL (SELECT '${name}'::text AS entity, ` +
       `t.id AS entity_id, t.version::text AS version, t.deleted AS deleted, CASE WHEN t.deleted THEN NULL ELSE ` +
@@ -85,11 +105,9 @@ export const ENTITY_SQL: Readonly<Record<EntityName, EntitySql>> = Object.fromEn
   ENTITY_NAMES.map((n) => [n, build(n)]),
 ) as Record<EntityName, EntitySql>;
 
-/** A row of the `changes` subquery. */
-export interface ChangeRow {
+/** A row of the `checksum` subquery. */
+export interface ChecksumRow {
   entity: EntityName;
-  id: string;
-  version: number;
-  deleted: boolean;
-  data: unknown[] | null;
+  n: number;
+  s: number | string;
 }

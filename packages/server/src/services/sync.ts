@@ -3,7 +3,6 @@ import {
   type Change,
   type ChecksumResponse,
   canonicalJson,
-  createChecksums,
   createHlcClock,
   ENTITIES,
   ENTITY_NAMES,
@@ -24,7 +23,7 @@ import {
 } from '@selftracker/core';
 import type { Clock } from '../context.ts';
 import { copyText, type Database, type Sql, yieldToIo } from '../db/database.ts';
-import { type ChangeRow, ENTITY_SQL } from '../db/entity-sql.ts';
+import { type ChecksumRow, ENTITY_SQL } from '../db/entity-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /** NOTIFY channel carrying `<user_id> <version>` after every commit that changed a user's data. */
@@ -83,13 +82,6 @@ function toChange(entity: EntityName, id: string, row: StoredRow | undefined): C
     deleted: row.deleted,
     data: row.deleted ? null : row.data,
   };
-}
-
-function dataFromArray(entity: EntityName, values: unknown[]): EntityData {
-  const names = ENTITIES[entity].fieldNames;
-  const data: EntityData = {};
-  for (let i = 0; i < names.length; i++) data[names[i]!] = (values[i] ?? null) as EntityData[string];
-  return data;
 }
 
 async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string>>) {
@@ -378,13 +370,16 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
             userId,
           ]);
           if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
-          const sums = createChecksums();
-          const parts = ENTITY_NAMES.map((n) => ENTITY_SQL[n].changes('user_id = $1', ''));
-          for (const r of await tx.query<ChangeRow>(parts.join(' UNION ALL '), [userId])) {
-            sums[r.entity].add(r.id, r.deleted, r.data ? dataFromArray(r.entity, r.data) : null);
-          }
+          const sums = await tx.query<ChecksumRow>(
+            ENTITY_NAMES.map((n) => ENTITY_SQL[n].checksum).join(' UNION ALL '),
+            [userId],
+          );
+          const byEntity = new Map(sums.map((r) => [r.entity, r]));
           const entities = Object.fromEntries(
-            ENTITY_NAMES.map((n) => [n, { count: sums[n].count, checksum: sums[n].checksum }]),
+            ENTITY_NAMES.map((n) => {
+              const r = byEntity.get(n)!;
+              return [n, { count: Number(r.n), checksum: Number(r.s).toString(16).padStart(8, '0') }];
+            }),
           ) as ChecksumResponse['entities'];
           return { version: String(user.version), entities };
         },
