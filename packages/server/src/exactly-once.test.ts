@@ -213,6 +213,42 @@ describe('a push that fails mid-transaction', () => {
     });
   });
 
+  it('rolls back when the database refuses a COPY (a conflicting row appears first) and stays usable', async () => {
+    const u = await client.signup();
+    const existing = randomUUID();
+    await push(u.access_token, [newTask(existing, hlc(now))]);
+    const before = await snapshot(u);
+    const batch = batchFor(existing);
+    const projectId = batch[2]!.entity_id;
+    fault = {
+      match: /COPY "projects"/i,
+      // Inside the push's own transaction, so the COPY itself fails on the primary key, in the database.
+      before: async (tx) => {
+        await tx.query(
+          `INSERT INTO projects (user_id, id, version, hlc, name) VALUES ($1, $2, 999, '{}', 'squatter')`,
+          [u.user_id, projectId],
+        );
+      },
+    };
+    try {
+      const r = await pushRaw(u.access_token, batch);
+      expect(r.status).toBe(500);
+      expect(r.body.error.code).toBe('internal');
+    } finally {
+      fault = null;
+    }
+    expect(await snapshot(u)).toEqual(before);
+    const [squatter] = await db.query('SELECT 1 FROM projects WHERE id = $1', [projectId]);
+    expect(squatter).toBeUndefined(); // rolled back with the rest
+    // The connection the failed COPY ran on went back to the pool healthy: pushes work, many at once.
+    const results = await Promise.all([push(u.access_token, batch), push(u.access_token, batch)]);
+    expect(results.flatMap((x) => x.results.map((r) => r.status)).sort()).toEqual([
+      ...Array(4).fill('applied'),
+      ...Array(4).fill('duplicate'),
+    ]);
+    for (let i = 0; i < 12; i++) await push(u.access_token, [newTask(randomUUID(), hlc(now + 20 + i))]);
+  });
+
   it.runIf(process.env.DATABASE_URL)(
     'survives the database connection being terminated mid-push',
     async () => {
