@@ -4,6 +4,7 @@ import {
   bigint,
   boolean,
   index,
+  integer,
   jsonb,
   type PgColumnBuilderBase,
   pgTable,
@@ -62,6 +63,20 @@ export const opLedger = pgTable(
     // BRIN: entries arrive in time order, so pruning finds old ones while inserts pay almost nothing.
     index('op_ledger_created_idx').using('brin', t.createdAt),
   ],
+);
+
+/**
+ * Fixed-window request counters (auth per address, failed logins per email), in the database so that every
+ * server instance on it shares one budget. `key` is `<scope>:<subject>` (long subjects hashed).
+ */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    windowStart: bigint('window_start', { mode: 'number' }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [index('rate_limits_window_idx').on(t.windowStart)],
 );
 
 function column(f: FieldSpec): PgColumnBuilderBase {

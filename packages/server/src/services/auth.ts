@@ -33,8 +33,14 @@ export function createAuthService(
   const accessTtl = Math.min(opts.accessTtlSeconds ?? 900, 3600);
   const refreshTtl = opts.refreshTtlMs ?? 60 * 24 * 3600 * 1000;
   const scryptN = opts.scryptN ?? 2 ** 15;
-  const perAddress = new WindowCounter(clock, 60_000, limits.authPerAddressPerMinute ?? 300);
-  const failures = new WindowCounter(clock, limits.loginWindowMs ?? 15 * 60_000, limits.loginFailures ?? 10);
+  const perAddress = new WindowCounter(db, clock, 'auth', 60_000, limits.authPerAddressPerMinute ?? 300);
+  const failures = new WindowCounter(
+    db,
+    clock,
+    'login',
+    limits.loginWindowMs ?? 15 * 60_000,
+    limits.loginFailures ?? 10,
+  );
   // A real hash to verify against for unknown emails, so both answers take the same time.
   const dummyHash = hashPassword(randomBytes(16).toString('hex'), scryptN);
 
@@ -58,7 +64,7 @@ export function createAuthService(
 
   return {
     async signup(email, password, address) {
-      perAddress.take(address, 'too many auth requests from this address');
+      await perAddress.take(address, 'too many auth requests from this address');
       if (email.length > 254 || !EMAIL_RE.test(email)) {
         throw new ProtocolError(
           'invalid_request',
@@ -80,20 +86,20 @@ export function createAuthService(
     },
 
     async login(email, password, address) {
-      perAddress.take(address, 'too many auth requests from this address');
+      await perAddress.take(address, 'too many auth requests from this address');
       const key = normalizeEmail(email);
       // Count the attempt as a failure before the slow password check (a success resets it): checking
       // first and counting afterwards let concurrent guesses slip past the limit together.
-      failures.take(key, 'too many failed logins for this email');
+      await failures.take(key, 'too many failed logins for this email');
       const [user] = await db.orm.select().from(users).where(eq(users.email, key)).limit(1);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
       if (!user || !ok) throw new ProtocolError('invalid_credentials', 'wrong email or password');
-      failures.reset(key);
+      await failures.reset(key);
       return issue(user.id);
     },
 
     async refresh(refreshToken, address) {
-      perAddress.take(address, 'too many auth requests from this address');
+      await perAddress.take(address, 'too many auth requests from this address');
       const [row] = await db.orm
         .delete(refreshTokens)
         .where(eq(refreshTokens.tokenHash, sha256(refreshToken)))
@@ -105,7 +111,7 @@ export function createAuthService(
     },
 
     async logout(refreshToken, address) {
-      perAddress.take(address, 'too many auth requests from this address');
+      await perAddress.take(address, 'too many auth requests from this address');
       await db.orm.delete(refreshTokens).where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
     },
 

@@ -1,16 +1,20 @@
 import { ENTITY_NAMES } from '@selftracker/core';
 import { lt } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { opLedger, refreshTokens } from '../db/schema.ts';
+import { opLedger, rateLimits, refreshTokens } from '../db/schema.ts';
 
 export interface PruneResult {
   tombstones: number;
   ledger: number;
   refreshTokens: number;
+  rateLimits: number;
 }
 
+/** Rate-limit windows are at most 15 minutes long: a day-old counter is certainly over. */
+const RATE_LIMIT_KEEP_MS = 24 * 3600 * 1000;
+
 /**
- * Removes tombstones and ledger entries older than the horizon and expired refresh tokens. A user's
+ * Removes tombstones and ledger entries older than the horizon, expired refresh tokens and old rate-limit windows. A user's
  * `pruned_version` records the newest pruned tombstone, so older cursors get `410 reset_required`.
  */
 export async function prune(db: Database, now: number, horizonMs: number): Promise<PruneResult> {
@@ -34,5 +38,9 @@ export async function prune(db: Database, now: number, horizonMs: number): Promi
     .delete(refreshTokens)
     .where(lt(refreshTokens.expiresAt, now))
     .returning({ id: refreshTokens.tokenHash });
-  return { tombstones, ledger: ledger.length, refreshTokens: tokens.length };
+  const windows = await db.orm
+    .delete(rateLimits)
+    .where(lt(rateLimits.windowStart, now - RATE_LIMIT_KEEP_MS))
+    .returning({ key: rateLimits.key });
+  return { tombstones, ledger: ledger.length, refreshTokens: tokens.length, rateLimits: windows.length };
 }

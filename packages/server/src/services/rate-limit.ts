@@ -1,54 +1,55 @@
+import { createHash } from 'node:crypto';
 import { ProtocolError } from '@selftracker/core';
 import type { Clock } from '../context.ts';
+import type { Database } from '../db/database.ts';
 
 /**
- * Fixed-window counters per key, in process memory. Good for one instance; behind several instances the
- * effective limit is per instance (documented in the README).
+ * One statement per hit: starts a new window when the stored one has passed, else counts into it. The row
+ * lock of the upsert serializes concurrent hits on one key, so no burst slips past the limit together.
+ */
+const TAKE = `INSERT INTO rate_limits AS r (key, window_start, count) VALUES ($1, $2, 1)
+  ON CONFLICT (key) DO UPDATE SET
+    window_start = CASE WHEN r.window_start <= $2 - $3 THEN $2 ELSE r.window_start END,
+    count = CASE WHEN r.window_start <= $2 - $3 THEN 1 ELSE r.count + 1 END
+  RETURNING window_start, count`;
+
+/** Subjects longer than this are stored as their SHA-256 (an email field can be megabytes long). */
+const MAX_SUBJECT = 200;
+
+/**
+ * Fixed-window counters per key, kept in the database (`rate_limits`): every server instance on one database
+ * shares the same budget. Windows older than a day are pruned with the rest (`prune`).
  */
 export class WindowCounter {
-  readonly #hits = new Map<string, { start: number; count: number }>();
   constructor(
+    private readonly db: Database,
     private readonly clock: Clock,
+    private readonly scope: string,
     private readonly windowMs: number,
     private readonly max: number,
   ) {}
 
-  /** Seconds until `key` may be retried, or 0 when it is within its limit. */
-  retryAfter(key: string): number {
-    const e = this.#entry(key);
-    return e && e.count >= this.max
-      ? Math.max(1, Math.ceil((e.start + this.windowMs - this.clock.now()) / 1000))
-      : 0;
+  #key(subject: string): string {
+    const s =
+      subject.length > MAX_SUBJECT ? `sha256:${createHash('sha256').update(subject).digest('hex')}` : subject;
+    return `${this.scope}:${s}`;
   }
 
-  hit(key: string): void {
-    const e = this.#entry(key) ?? { start: this.clock.now(), count: 0 };
-    e.count++;
-    this.#hits.set(key, e);
-    if (this.#hits.size > 100_000) this.#sweep();
-  }
-
-  /** Throws `rate_limited` when the key is over its limit; otherwise counts this hit. */
-  take(key: string, message: string): void {
-    const wait = this.retryAfter(key);
-    if (wait > 0) throw new ProtocolError('rate_limited', message, { retryAfter: wait });
-    this.hit(key);
-  }
-
-  reset(key: string): void {
-    this.#hits.delete(key);
-  }
-
-  #entry(key: string) {
-    const e = this.#hits.get(key);
-    if (e && this.clock.now() - e.start >= this.windowMs) {
-      this.#hits.delete(key);
-      return undefined;
+  /** Counts this hit; throws `rate_limited` (with the seconds until the window ends) when over the limit. */
+  async take(subject: string, message: string): Promise<void> {
+    const now = this.clock.now();
+    const [r] = await this.db.query<{ window_start: number; count: number }>(TAKE, [
+      this.#key(subject),
+      now,
+      this.windowMs,
+    ]);
+    if (r && Number(r.count) > this.max) {
+      const retryAfter = Math.max(1, Math.ceil((Number(r.window_start) + this.windowMs - now) / 1000));
+      throw new ProtocolError('rate_limited', message, { retryAfter });
     }
-    return e;
   }
 
-  #sweep() {
-    for (const key of [...this.#hits.keys()]) this.#entry(key);
+  async reset(subject: string): Promise<void> {
+    await this.db.query('DELETE FROM rate_limits WHERE key = $1', [this.#key(subject)]);
   }
 }
