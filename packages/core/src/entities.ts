@@ -64,6 +64,15 @@ export function isUuid(s: unknown): s is string {
   return typeof s === 'string' && s.length === 36 && UUID_RE.test(s);
 }
 
+/**
+ * A name taken from a request, made safe to quote in an error message that is stored (the server's ledger keeps
+ * rejections as jsonb, which refuses NUL and lone surrogates) and shown: at most 100 characters.
+ */
+export function quotable(name: string): string {
+  const short = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+  return short.toWellFormed().replaceAll('\u0000', '\ufffd');
+}
+
 /** Text that PostgreSQL and SQLite store unchanged: no NUL, no lone surrogate. */
 function storable(s: string): boolean {
   return !s.includes('\u0000') && s.isWellFormed();
@@ -228,7 +237,7 @@ export function validateData(spec: EntitySpec, data: unknown, mode: 'create' | '
   if (ok) return null;
   for (const key of keys) {
     const f = spec.byName.get(key);
-    if (!f) return `${key}: unknown field`;
+    if (!f) return `${quotable(key)}: unknown field`;
     const r = f.schema.safeParse(obj[key]);
     if (!r.success) return `${key}: ${r.error.issues[0]?.message ?? 'invalid value'}`;
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type EntityData, type EntityName, getEntity, isUuid, validateData } from './entities.ts';
+import { type EntityData, type EntityName, getEntity, isUuid, quotable, validateData } from './entities.ts';
 import type { OpRejectCode } from './errors.ts';
 import { isHlc } from './hlc.ts';
 
@@ -34,7 +34,7 @@ export function validateOp(
   raw: Record<string, unknown>,
 ): Operation | { code: OpRejectCode; message: string } {
   const bad = (message: string) => ({ code: 'invalid_op' as const, message });
-  for (const k of Object.keys(raw)) if (!OP_KEYS.has(k)) return bad(`${k}: unknown field`);
+  for (const k of Object.keys(raw)) if (!OP_KEYS.has(k)) return bad(`${quotable(k)}: unknown field`);
   const { op_id, entity, entity_id, operation, data, hlc } = raw;
   if (!isUuid(op_id)) return bad('op_id: must be a UUID');
   const spec = getEntity(entity);

@@ -167,7 +167,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     app,
     authService,
     syncService,
-    prune: () => prune(deps.db, clock.now(), horizonMs),
+    prune: () => prune(deps.db, clock.now(), horizonMs, deps.limits?.loginWindowMs),
     async close() {
       for (const end of [...streams]) end();
       await hub.close();

@@ -178,6 +178,12 @@ describe('push operations: rejected as invalid_op one by one, nothing applied', 
     ['archived a string', project({ archived: 'yes' })],
     ['timer note of 1001 chars', timer({ note: 'n'.repeat(1001) })],
     ['timer stopped before started', timer({ stopped_at: T - 1 })],
+    // The rejection message names the field, and the ledger stores the message as jsonb: no 500 for these.
+    ['an op field named with NUL', op({ 'x\u0000y': 1 })],
+    ['an op field named with a lone surrogate', op({ 'x\udc00': 1 })],
+    ['a data field named with NUL', task({ '\u0000': 'x' })],
+    ['a data field named with a lone surrogate', task({ '\ud800z': 'x' })],
+    ['a data field with a 100,000 character name', task({ ['k'.repeat(100_000)]: 1 })],
   ];
   it.each(cases)('%s', async (_name, bad) => {
     const r = await http.push(attacker.access_token, { client_id: 'c', ops: [bad] });
@@ -189,6 +195,11 @@ describe('push operations: rejected as invalid_op one by one, nothing applied', 
       status: 'rejected',
       error: { code: 'invalid_op' },
     });
+    expect(r.body.results[0].error.message.length).toBeLessThan(300);
+    // A replay answers the same rejection from the ledger.
+    const again = await http.push(attacker.access_token, { client_id: 'c', ops: [bad] });
+    expect(again.status).toBe(200);
+    expect(again.body.results[0].error).toEqual(r.body.results[0].error);
     const row = r.body.results[0].row;
     if (bad.entity_id === existing && bad.entity === 'tasks')
       expect(row).toMatchObject({ entity_id: existing, deleted: false });

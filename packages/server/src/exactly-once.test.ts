@@ -213,6 +213,39 @@ describe('a push that fails mid-transaction', () => {
     });
   });
 
+  it('commits nothing queued behind a statement that failed in the database, not even later', async () => {
+    const u = await client.signup();
+    const existing = randomUUID();
+    await push(u.access_token, [newTask(existing, hlc(now))]);
+    const before = await snapshot(u);
+    // Rows of all three tables, so several lookups are queued, with the ledger's COPY issued behind them.
+    const batch = [
+      ...batchFor(existing),
+      op('timers', randomUUID(), 'CREATE', hlc(now + 12), {
+        started_at: T0,
+        created_at: T0,
+        updated_at: T0,
+      }),
+    ];
+    fault = {
+      match: /FROM "tasks"/i,
+      // The tasks lookup fails in the database (the transaction is aborted there), the others queue behind it.
+      before: async (tx) => {
+        await tx.query('SELECT 1 / 0');
+      },
+    };
+    try {
+      const r = await pushRaw(u.access_token, batch);
+      expect(r.status).toBe(500);
+    } finally {
+      fault = null;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // anything still queued would have run by now
+    expect(await snapshot(u)).toEqual(before);
+    const ok = await push(u.access_token, batch);
+    expect(ok.results.map((r) => r.status)).toEqual(Array(batch.length).fill('applied'));
+  });
+
   it('rolls back when the database refuses a COPY (a conflicting row appears first) and stays usable', async () => {
     const u = await client.signup();
     const existing = randomUUID();

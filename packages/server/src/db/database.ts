@@ -127,13 +127,22 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
         broken = true;
       };
       client.on('error', onError);
+      // Every statement, COMMIT and ROLLBACK included, goes through one queue, and once the transaction has
+      // ended a statement still queued fails without being sent: nothing issued inside a transaction can run
+      // after its ROLLBACK (in autocommit) or on the connection after it went back to the pool.
+      const ordered = inIssueOrder();
+      let ended = false;
+      const inTx = <T>(run: () => Promise<T>) =>
+        ordered(() => {
+          if (ended) return Promise.reject(new Error('the transaction has already ended'));
+          return run();
+        });
       try {
         await client.query(o?.isolation ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN');
-        const ordered = inIssueOrder();
         const tx: Sql = {
-          query: (text, params) => ordered(async () => (await client.query(text, params as unknown[])).rows),
+          query: (text, params) => inTx(async () => (await client.query(text, params as unknown[])).rows),
           copyFrom: (table, columns, data) =>
-            ordered(
+            inTx(
               () =>
                 new Promise<void>((resolve, reject) => {
                   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
@@ -155,10 +164,12 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
             ),
         };
         const result = await fn(tx);
-        await client.query('COMMIT');
+        await inTx(() => client.query('COMMIT'));
+        ended = true;
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {
+        ended = true;
+        await ordered(() => client.query('ROLLBACK')).catch(() => {
           broken = true;
         });
         throw e;

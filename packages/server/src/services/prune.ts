@@ -10,14 +10,19 @@ export interface PruneResult {
   rateLimits: number;
 }
 
-/** Rate-limit windows are at most 15 minutes long: a day-old counter is certainly over. */
+/** Rate-limit counters kept at least this long after their window started (longer if a window is longer). */
 const RATE_LIMIT_KEEP_MS = 24 * 3600 * 1000;
 
 /**
  * Removes tombstones and ledger entries older than the horizon, expired refresh tokens and old rate-limit windows. A user's
  * `pruned_version` records the newest pruned tombstone, so older cursors get `410 reset_required`.
  */
-export async function prune(db: Database, now: number, horizonMs: number): Promise<PruneResult> {
+export async function prune(
+  db: Database,
+  now: number,
+  horizonMs: number,
+  longestRateWindowMs = 0,
+): Promise<PruneResult> {
   const before = now - horizonMs;
   let tombstones = 0;
   for (const entity of ENTITY_NAMES) {
@@ -40,7 +45,7 @@ export async function prune(db: Database, now: number, horizonMs: number): Promi
     .returning({ id: refreshTokens.tokenHash });
   const windows = await db.orm
     .delete(rateLimits)
-    .where(lt(rateLimits.windowStart, now - RATE_LIMIT_KEEP_MS))
+    .where(lt(rateLimits.windowStart, now - Math.max(RATE_LIMIT_KEEP_MS, longestRateWindowMs)))
     .returning({ key: rateLimits.key });
   return { tombstones, ledger: ledger.length, refreshTokens: tokens.length, rateLimits: windows.length };
 }
