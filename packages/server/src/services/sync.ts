@@ -93,10 +93,12 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
       ? tx.query<Record<string, unknown>>(ENTITY_SQL[entity].selectByIds, [userId, [...want]])
       : Promise.resolve([]);
   });
+  // All at once: a failed lookup must not leave the ones behind it rejected with nobody listening.
+  const results = await Promise.all(lookups);
   for (const [i, entity] of ENTITY_NAMES.entries()) {
     const map = new Map<string, StoredRow>();
     rows.set(entity, map);
-    const found = await lookups[i]!;
+    const found = results[i]!;
     const names = ENTITIES[entity].fieldNames;
     for (const r of found) {
       const data: EntityData = {};
