@@ -6,6 +6,7 @@ import {
   ENTITY_NAMES,
   getEntity,
   isUuid,
+  quotable,
   validateData,
   withDefaults,
 } from './entities.ts';
@@ -264,5 +265,17 @@ describe('field predicates (the validation fast path)', () => {
       ),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('quotable (names from a request inside stored messages)', () => {
+  it('keeps ordinary names, drops NUL and lone surrogates, cuts long names without splitting a pair', () => {
+    expect(quotable('owner')).toBe('owner');
+    expect(quotable('a\u0000b')).toBe('a\ufffdb');
+    expect(quotable('x\ud800')).toBe('x\ufffd');
+    expect(quotable('k'.repeat(150))).toBe(`${'k'.repeat(100)}…`);
+    const pairAtCut = `${'k'.repeat(99)}😀${'k'.repeat(10)}`;
+    expect(quotable(pairAtCut)).toBe(`${'k'.repeat(99)}…`);
+    expect(quotable(pairAtCut).isWellFormed()).toBe(true);
   });
 });

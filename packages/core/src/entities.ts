@@ -66,10 +66,15 @@ export function isUuid(s: unknown): s is string {
 
 /**
  * A name taken from a request, made safe to quote in an error message that is stored (the server's ledger keeps
- * rejections as jsonb, which refuses NUL and lone surrogates) and shown: at most 100 characters.
+ * rejections as jsonb, which refuses NUL and lone surrogates) and shown: cut after 100 UTF-16 units (never
+ * inside a surrogate pair) and marked with "…".
  */
 export function quotable(name: string): string {
-  const short = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+  let short = name;
+  if (name.length > 100) {
+    const c = name.charCodeAt(99);
+    short = `${name.slice(0, c >= 0xd800 && c <= 0xdbff ? 99 : 100)}…`;
+  }
   return short.toWellFormed().replaceAll('\u0000', '\ufffd');
 }
 

@@ -146,26 +146,44 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
               () =>
                 new Promise<void>((resolve, reject) => {
                   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-                  stream.on('error', reject);
+                  let failed = false;
+                  stream.on('error', (e) => {
+                    failed = true;
+                    reject(e);
+                  });
                   stream.on('finish', resolve);
                   if (typeof data === 'string') {
                     stream.end(data);
                     return;
                   }
+                  // One chunk in flight at a time: the next is built while the database takes this one, and
+                  // pg-copy-streams never holds several chunks for a busy socket (its path that can throw
+                  // from a 'drain' listener once the database has refused the COPY).
                   void (async () => {
                     for (const chunk of data) {
-                      if (stream.destroyed) return;
-                      stream.write(chunk);
-                      await yieldToIo(); // the database takes this chunk while the next is built
+                      if (failed) return;
+                      await new Promise<void>((done) => {
+                        const settle = () => {
+                          stream.off('error', settle);
+                          done();
+                        };
+                        stream.once('error', settle);
+                        stream.write(chunk, settle);
+                      });
                     }
-                    stream.end();
+                    if (!failed) stream.end();
                   })().catch((e: unknown) => stream.destroy(e as Error));
                 }),
             ),
         };
         const result = await fn(tx);
-        await inTx(() => client.query('COMMIT'));
-        ended = true;
+        const commit = await inTx(() => {
+          ended = true; // from here on nothing else is sent in this transaction
+          return client.query('COMMIT');
+        });
+        // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error: never report that as saved.
+        if (commit.command !== 'COMMIT')
+          throw new Error(`the transaction was rolled back (${commit.command})`);
         return result;
       } catch (e) {
         ended = true;
