@@ -183,26 +183,43 @@ describe('a push that fails mid-transaction', () => {
     },
   });
 
+  /** A user with one task on the server, what the server holds for them, and a batch touching that task. */
+  async function seeded(extra: WireOp[] = []) {
+    const u = await client.signup();
+    const existing = randomUUID();
+    await push(u.access_token, [newTask(existing, hlc(now))]);
+    return { u, existing, before: await snapshot(u), batch: [...batchFor(existing), ...extra] };
+  }
+  /** Pushes `batch` with `f` injected into the transaction: answered `500 internal`. */
+  async function failingPush(token: string, batch: WireOp[], f: NonNullable<typeof fault>) {
+    fault = f;
+    try {
+      const r = await pushRaw(token, batch);
+      expect(r.status).toBe(500);
+      expect(r.body.error.code).toBe('internal');
+      return r;
+    } finally {
+      fault = null;
+    }
+  }
+  /** The same batch twice at once (on two pooled connections): applied once, the other answered duplicate. */
+  async function pushedTwiceAtOnce(token: string, batch: WireOp[]) {
+    const results = await Promise.all([push(token, batch), push(token, batch)]);
+    expect(results.flatMap((x) => x.results.map((r) => r.status)).sort()).toEqual([
+      ...Array(batch.length).fill('applied'),
+      ...Array(batch.length).fill('duplicate'),
+    ]);
+  }
+
   it.each([
     ['writing the ledger', /COPY op_ledger/i],
     ['bumping the version', /UPDATE users SET version/i],
     ['updating the existing rows', /INSERT INTO "tasks"/i],
     ['copying the new rows', /COPY "projects"/i],
   ])('leaves nothing half-applied when %s fails, and the same push succeeds later', async (_, stmt) => {
-    const u = await client.signup();
-    const existing = randomUUID();
-    await push(u.access_token, [newTask(existing, hlc(now))]);
-    const before = await snapshot(u);
-    const batch = batchFor(existing);
-    fault = injected(stmt);
-    try {
-      const r = await pushRaw(u.access_token, batch);
-      expect(r.status).toBe(500);
-      expect(r.body.error.code).toBe('internal');
-      expect(JSON.stringify(r.body)).not.toMatch(/injected|op_ledger|INSERT|UPDATE|at .*\.ts/);
-    } finally {
-      fault = null;
-    }
+    const { u, existing, before, batch } = await seeded();
+    const r = await failingPush(u.access_token, batch, injected(stmt));
+    expect(JSON.stringify(r.body)).not.toMatch(/injected|op_ledger|INSERT|UPDATE|at .*\.ts/);
     expect(await snapshot(u)).toEqual(before);
     const ok = await push(u.access_token, batch);
     expect(ok.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
@@ -214,32 +231,20 @@ describe('a push that fails mid-transaction', () => {
   });
 
   it('commits nothing queued behind a statement that failed in the database, not even later', async () => {
-    const u = await client.signup();
-    const existing = randomUUID();
-    await push(u.access_token, [newTask(existing, hlc(now))]);
-    const before = await snapshot(u);
     // Rows of all three tables, so several lookups are queued, with the ledger's COPY issued behind them.
-    const batch = [
-      ...batchFor(existing),
-      op('timers', randomUUID(), 'CREATE', hlc(now + 12), {
-        started_at: T0,
-        created_at: T0,
-        updated_at: T0,
-      }),
-    ];
-    fault = {
+    const timer = op('timers', randomUUID(), 'CREATE', hlc(now + 12), {
+      started_at: T0,
+      created_at: T0,
+      updated_at: T0,
+    });
+    const { u, before, batch } = await seeded([timer]);
+    await failingPush(u.access_token, batch, {
       match: /FROM "tasks"/i,
       // The tasks lookup fails in the database (the transaction is aborted there), the others queue behind it.
       before: async (tx) => {
         await tx.query('SELECT 1 / 0');
       },
-    };
-    try {
-      const r = await pushRaw(u.access_token, batch);
-      expect(r.status).toBe(500);
-    } finally {
-      fault = null;
-    }
+    });
     await new Promise((resolve) => setTimeout(resolve, 300)); // anything still queued would have run by now
     expect(await snapshot(u)).toEqual(before);
     const ok = await push(u.access_token, batch);
@@ -247,13 +252,9 @@ describe('a push that fails mid-transaction', () => {
   });
 
   it('rolls back when the database refuses a COPY (a conflicting row appears first) and stays usable', async () => {
-    const u = await client.signup();
-    const existing = randomUUID();
-    await push(u.access_token, [newTask(existing, hlc(now))]);
-    const before = await snapshot(u);
-    const batch = batchFor(existing);
+    const { u, before, batch } = await seeded();
     const projectId = batch[2]!.entity_id;
-    fault = {
+    await failingPush(u.access_token, batch, {
       match: /COPY "projects"/i,
       // Inside the push's own transaction, so the COPY itself fails on the primary key, in the database.
       before: async (tx) => {
@@ -262,56 +263,30 @@ describe('a push that fails mid-transaction', () => {
           [u.user_id, projectId],
         );
       },
-    };
-    try {
-      const r = await pushRaw(u.access_token, batch);
-      expect(r.status).toBe(500);
-      expect(r.body.error.code).toBe('internal');
-    } finally {
-      fault = null;
-    }
+    });
     expect(await snapshot(u)).toEqual(before);
     const [squatter] = await db.query('SELECT 1 FROM projects WHERE id = $1', [projectId]);
     expect(squatter).toBeUndefined(); // rolled back with the rest
     // The connection the failed COPY ran on went back to the pool healthy: pushes work, many at once.
-    const results = await Promise.all([push(u.access_token, batch), push(u.access_token, batch)]);
-    expect(results.flatMap((x) => x.results.map((r) => r.status)).sort()).toEqual([
-      ...Array(4).fill('applied'),
-      ...Array(4).fill('duplicate'),
-    ]);
+    await pushedTwiceAtOnce(u.access_token, batch);
     for (let i = 0; i < 12; i++) await push(u.access_token, [newTask(randomUUID(), hlc(now + 20 + i))]);
   });
 
   it.runIf(process.env.DATABASE_URL)(
     'survives the database connection being terminated mid-push',
     async () => {
-      const u = await client.signup();
-      const existing = randomUUID();
-      await push(u.access_token, [newTask(existing, hlc(now))]);
-      const before = await snapshot(u);
-      const batch = batchFor(existing);
-      fault = {
+      const { u, before, batch } = await seeded();
+      await failingPush(u.access_token, batch, {
         match: /COPY op_ledger/i,
         before: async (tx) => {
           const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
           // From another connection, as an operator or a failover would; waits until the backend is gone.
           await db.query('SELECT pg_terminate_backend($1, 5000)', [me!.pid]);
         },
-      };
-      try {
-        const r = await pushRaw(u.access_token, batch);
-        expect(r.status).toBe(500);
-        expect(r.body.error.code).toBe('internal');
-      } finally {
-        fault = null;
-      }
+      });
       expect(await snapshot(u)).toEqual(before);
       // The pool dropped the dead connection: the retry runs on a healthy one.
-      const results = await Promise.all([push(u.access_token, batch), push(u.access_token, batch)]);
-      expect(results.flatMap((x) => x.results.map((r) => r.status)).sort()).toEqual([
-        ...Array(4).fill('applied'),
-        ...Array(4).fill('duplicate'),
-      ]);
+      await pushedTwiceAtOnce(u.access_token, batch);
       expect((await snapshot(u)).version).toBe(5);
     },
   );
