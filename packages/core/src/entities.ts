@@ -32,10 +32,6 @@ export interface EntitySpec {
   readonly byName: ReadonlyMap<string, FieldSpec>;
   /** Cross-field rule checked against the row as it would be after an operation; returns a message or null. */
   readonly check: (row: Readonly<Record<string, FieldValue>>) => string | null;
-  /** Zod schema of a CREATE's data (required fields required, the rest optional). */
-  readonly createSchema: z.ZodType<EntityData>;
-  /** Zod schema of an UPDATE's data (a patch: every field optional). */
-  readonly patchSchema: z.ZodType<EntityData>;
 }
 
 export const ENTITY_NAMES = ['projects', 'tasks', 'timers'] as const;
@@ -164,20 +160,12 @@ function defineEntity(
       accepts: nullable ? (v) => v === null || d.type.accepts(v) : d.type.accepts,
     };
   });
-  const shape = (requireAll: boolean) =>
-    z.strictObject(
-      Object.fromEntries(
-        fields.map((f) => [f.name, requireAll && f.required ? f.schema : f.schema.optional()]),
-      ),
-    ) as unknown as z.ZodType<EntityData>;
   return {
     name,
     fields,
     fieldNames: fields.map((f) => f.name),
     byName: new Map(fields.map((f) => [f.name, f])),
     check,
-    createSchema: shape(true),
-    patchSchema: shape(false),
   };
 }
 

@@ -33,9 +33,6 @@ export function copyText(value: unknown): string {
 }
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** Lets the event loop take pending I/O (a statement's answer, the next statement's start) before going on. */
-export const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Runs the statements of one connection strictly in issue order without the caller awaiting each: the next is
  * sent when the previous has finished (as node-postgres would, without its deprecated implicit queue).

@@ -22,7 +22,7 @@ import {
   validateOp,
 } from '@selftracker/core';
 import type { Clock } from '../context.ts';
-import { copyText, type Database, type Sql, yieldToIo } from '../db/database.ts';
+import { copyText, type Database, type Sql } from '../db/database.ts';
 import { type ChecksumRow, ENTITY_SQL } from '../db/entity-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
@@ -30,6 +30,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 export const POKE_CHANNEL = 'selftracker_poke';
 /** Operations validated, hashed or merged between two turns of the event loop. */
 const SLICE = 100;
+/** Lets the event loop take pending I/O (a statement's answer, the next statement's start) before going on. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Rows per chunk of a COPY. */
 const COPY_CHUNK = 200;
 const LEDGER_COLUMNS = ['user_id', 'op_id', 'content_hash', 'result', 'created_at'];
