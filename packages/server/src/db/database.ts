@@ -9,12 +9,16 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import * as schema from './schema.ts';
 
-/**
- * Anything that runs parameterised SQL: the database itself or an open transaction. Inside a transaction,
- * statements issued without awaiting the previous one run one after another in issue order.
- */
-export interface Sql {
+/** Anything that runs parameterised SQL: the database itself or an open transaction. */
+export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+/**
+ * An open transaction. Statements issued without awaiting the previous one run one after another in issue
+ * order.
+ */
+export interface Sql extends Queryable {
   /**
    * `COPY table (columns) FROM STDIN`, the fastest way to insert rows: `data` is lines in PostgreSQL's text format
    * (see `copyText`), whole or as chunks produced lazily, which are sent while the next is built. `table` and
@@ -52,7 +56,7 @@ export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
  * The storage the server runs on: PGlite (embedded) or a PostgreSQL server, one code path.
  * Hot paths use `query`/`transaction` with SQL built from the entity registry; the rest uses `orm` (Drizzle).
  */
-export interface Database extends Sql {
+export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   readonly orm: Orm;
   /** Runs `fn` in one transaction; `repeatable read` gives every statement one snapshot. */
@@ -111,9 +115,6 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
     orm,
     async query(text, params) {
       return (await pool.query(text, params as unknown[])).rows;
-    },
-    copyFrom(table, columns, data) {
-      return (this as Database).transaction((tx) => tx.copyFrom(table, columns, data));
     },
     async transaction(fn, o) {
       const client = await pool.connect();
@@ -225,9 +226,6 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     orm,
     async query(text, params) {
       return (await db.query(text, params as unknown[])).rows as never[];
-    },
-    copyFrom(table, columns, data) {
-      return (this as Database).transaction((tx) => tx.copyFrom(table, columns, data));
     },
     async transaction(fn) {
       // PGlite has one connection: transactions are serialized, so every isolation level holds.
