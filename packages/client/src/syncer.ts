@@ -303,7 +303,8 @@ export class Syncer {
         });
         return;
       }
-      await setState(this.driver, { verify_due: null }); // every acknowledged row came back with a version
+      // Every row this round's push acknowledged came back with a version (a round that pushed nothing set nothing).
+      if (report.pushed > 0) await setState(this.driver, { verify_due: null });
       if (Date.now() - lastAt < VERIFY_EVERY_MS) return;
     }
     const r = await this.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
