@@ -4,6 +4,7 @@ import {
   type EntityName,
   formatHlc,
   type HlcClock,
+  hlcWall,
   parseHlc,
   uuidv7,
 } from '@selftracker/core';
@@ -78,7 +79,10 @@ export class Engine {
     const ctx: WriteContext = {
       driver: opts.driver,
       now: this.#now,
-      tick: () => this.#clock.tick(),
+      stamp: () => {
+        const hlc = this.#clock.tick();
+        return { hlc, wall: hlcWall(hlc) };
+      },
       committed: (tables, ops) => this.#committed(tables, ops),
     };
     this.projects = new Repository(ctx, 'projects');

@@ -335,6 +335,42 @@ describe('clock skew', () => {
       await b.close();
     }
   });
+
+  it('an edit of a pulled row wins when both slow clocks took their time from the same server second', async () => {
+    // Both clocks are a day behind, so both devices take their wall from the server's `Date` (fixed here:
+    // every answer comes within one second). A writes several times within that second; B pulls the row and
+    // edits it once. B saw A's last write, so B's edit must order after it although B's counter is lower.
+    const email = `same-second-${Date.now()}@example.com`;
+    await api(server.url).signup(email, 'password123');
+    const second = new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString();
+    const sameSecond: typeof fetch = async (url, init) => {
+      const r = await fetch(url, init);
+      const headers = new Headers(r.headers);
+      headers.set('date', second);
+      return new Response(r.body, { status: r.status, statusText: r.statusText, headers });
+    };
+    const slow = { now: () => Date.now() - DAY, fetch: sameSecond };
+    const a = await openDevice(`${dir.path}/same-a.db`, server.url, slow);
+    const b = await openDevice(`${dir.path}/same-b.db`, server.url, slow);
+    try {
+      await a.login(email, 'password123');
+      await b.login(email, 'password123');
+      await a.sync();
+      const t = await a.tasks.create({ title: 'A 0' });
+      for (let i = 1; i <= 5; i++) await a.tasks.update(t.id, { title: `A ${i}` });
+      await a.sync();
+      await b.sync();
+      expect((await b.tasks.get(t.id))?.title).toBe('A 5');
+      await b.tasks.update(t.id, { title: 'B saw A 5' });
+      await b.sync();
+      await a.sync();
+      expect((await a.tasks.get(t.id))?.title).toBe('B saw A 5');
+      expect((await b.tasks.get(t.id))?.title).toBe('B saw A 5');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
 
 describe('sync under faults', () => {

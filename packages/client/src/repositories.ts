@@ -22,11 +22,22 @@ import {
   writeRows,
 } from './local-store.ts';
 
+/** One local write's place in time: its HLC and that HLC's wall (ms), which the write's `updated_at` carries. */
+export interface Stamp {
+  readonly hlc: string;
+  readonly wall: number;
+}
+
 /** What repositories need from the engine: storage, time, HLCs and a hook after each commit. */
 export interface WriteContext {
   readonly driver: SqliteDriver;
   now(): number;
-  tick(): string;
+  /**
+   * Advances the HLC for one operation. Its wall (never behind `now()`) becomes the row's `updated_at`
+   * (and a new row's `created_at`): pulls carry no HLCs, so a device that pulls the row orders its next
+   * write after this one by the `updated_at` it sees (syncer `wallSeen`), even when its own clock is behind.
+   */
+  stamp(): Stamp;
   /** Called after a write transaction committed, with the tables it touched and how many operations it queued. */
   committed(tables: readonly EntityName[], ops: number): void;
 }
@@ -65,13 +76,14 @@ export class Repository {
     return { id: row.id, ...row.data, synced };
   }
 
-  /** Writes one operation and its outbox entry in the given transaction. */
+  /** Writes one operation, stamped `stamp`, and its outbox entry in the given transaction. */
   async write(
     tx: SqliteExecutor,
     id: string,
     operation: OperationKind,
     opData: EntityData | null,
     row: LocalRow,
+    stamp: Stamp,
   ) {
     await writeRow(tx, this.entity, row);
     await enqueue(tx, {
@@ -80,17 +92,18 @@ export class Repository {
       entity_id: id,
       operation,
       data: opData,
-      hlc: this.ctx.tick(),
+      hlc: stamp.hlc,
       created_at: this.ctx.now(),
     });
   }
 
-  #prepareCreate(input: EntityData): { id: string; data: EntityData; row: LocalRow } {
+  #prepareCreate(input: EntityData): { id: string; data: EntityData; row: LocalRow; stamp: Stamp } {
     const now = this.ctx.now();
+    const stamp = this.ctx.stamp();
     const data: EntityData = {
       ...input,
-      created_at: input.created_at ?? now,
-      updated_at: input.updated_at ?? now,
+      created_at: input.created_at ?? stamp.wall,
+      updated_at: input.updated_at ?? stamp.wall,
     };
     const problem = validateData(this.spec, data, 'create');
     if (problem) this.#invalid(problem);
@@ -98,7 +111,7 @@ export class Repository {
     const cross = this.spec.check(full);
     if (cross) this.#invalid(cross);
     const id = uuidv7(now);
-    return { id, data, row: { id, deleted: false, data: full } };
+    return { id, data, row: { id, deleted: false, data: full }, stamp };
   }
 
   /** Creates a row; `input` carries the entity's fields (created_at/updated_at default to now). */
@@ -111,7 +124,7 @@ export class Repository {
   /** Creates a row inside a transaction the caller runs (for writes that span several rows). */
   async createIn(tx: SqliteExecutor, input: EntityData): Promise<Entity> {
     const p = this.#prepareCreate(input);
-    await this.write(tx, p.id, 'CREATE', p.data, p.row);
+    await this.write(tx, p.id, 'CREATE', p.data, p.row, p.stamp);
     return this.#toEntity(p.row, false);
   }
 
@@ -125,7 +138,7 @@ export class Repository {
       entity_id: p.id,
       operation: 'CREATE' as const,
       data: p.data,
-      hlc: this.ctx.tick(),
+      hlc: p.stamp.hlc,
       created_at: now,
     }));
     await this.ctx.driver.transaction(async (tx) => {
@@ -140,9 +153,10 @@ export class Repository {
     return prepared.map((p) => this.#toEntity(p.row, false));
   }
 
-  /** Patches a row (`null` clears a nullable field); `updated_at` is set to now. */
+  /** Patches a row (`null` clears a nullable field); `updated_at` is set to now (the write's HLC wall). */
   async update(id: string, patch: EntityData): Promise<Entity> {
-    const data: EntityData = { ...patch, updated_at: patch.updated_at ?? this.ctx.now() };
+    const stamp = this.ctx.stamp();
+    const data: EntityData = { ...patch, updated_at: patch.updated_at ?? stamp.wall };
     for (const k of ['id', 'created_at']) if (k in patch) this.#invalid(`${k}: cannot be changed`);
     const problem = validateData(this.spec, data, 'update');
     if (problem) this.#invalid(problem);
@@ -152,7 +166,7 @@ export class Repository {
       const next: LocalRow = { ...cur, data: { ...cur.data, ...data } };
       const cross = this.spec.check(next.data);
       if (cross) this.#invalid(cross);
-      await this.write(tx, id, 'UPDATE', data, next);
+      await this.write(tx, id, 'UPDATE', data, next, stamp);
       return next;
     });
     this.ctx.committed([this.entity], 1);
@@ -164,7 +178,7 @@ export class Repository {
     await this.ctx.driver.transaction(async (tx) => {
       const cur = await readRow(tx, this.entity, id);
       if (!cur || cur.deleted) throw new ClientError('not_found', `${this.entity} ${id} not found`);
-      await this.write(tx, id, 'DELETE', null, { id, deleted: true, data: {} });
+      await this.write(tx, id, 'DELETE', null, { id, deleted: true, data: {} }, this.ctx.stamp());
     });
     this.ctx.committed([this.entity], 1);
   }

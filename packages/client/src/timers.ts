@@ -26,8 +26,6 @@ export class Timers extends Repository {
       ...input,
       started_at: now,
       stopped_at: null,
-      created_at: now,
-      updated_at: now,
     };
     let stoppedCount = 0;
     const created = await this.wctx.driver.transaction(async (tx) => {
@@ -58,9 +56,10 @@ export class Timers extends Repository {
     for (const { id } of ids) {
       const cur = await readRow(tx, 'timers', id);
       if (!cur) continue;
-      const patch = { stopped_at: Math.max(now, Number(cur.data.started_at)), updated_at: now };
+      const stamp = this.wctx.stamp();
+      const patch = { stopped_at: Math.max(now, Number(cur.data.started_at)), updated_at: stamp.wall };
       const next = { ...cur, data: { ...cur.data, ...patch } };
-      await this.write(tx, id, 'UPDATE', patch, next);
+      await this.write(tx, id, 'UPDATE', patch, next, stamp);
       out.push(next);
     }
     return out;
