@@ -94,6 +94,7 @@ export class Engine {
         void this.#refreshPending();
       },
       wallSeen: (wall) => this.#clock.receive(formatHlc({ wall, counter: 0, node: 'seen' })),
+      clock: () => formatHlc(this.#clock.peek()),
     });
   }
 

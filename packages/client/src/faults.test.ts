@@ -373,6 +373,38 @@ describe('clock skew', () => {
   });
 });
 
+describe('clock after a crash', () => {
+  it('a device that crashed after its edits were acknowledged orders its next edit after them', async () => {
+    // The clock stands still (far behind), so only the HLC counter orders this device's writes. Two edits are
+    // pushed and acknowledged (they leave the outbox), the pull is lost, and the process dies without closing.
+    // The restarted engine must not stamp its next edit below the acknowledged ones.
+    const email = `crash-clock-${Date.now()}@example.com`;
+    await api(server.url).signup(email, 'password123');
+    const file = `${dir.path}/crash-clock.db`;
+    const frozen = Date.now() - 30 * DAY;
+    const net = createFaultyFetch({ plan: [{ kind: 'pass' }, { kind: 'drop-request' }], enabled: false });
+    const before = await openDevice(file, server.url, { now: () => frozen, fetch: net.fetch });
+    await before.login(email, 'password123');
+    const t = await before.tasks.create({ title: 'first' });
+    await before.sync();
+    await before.tasks.update(t.id, { title: 'second' });
+    await before.tasks.update(t.id, { title: 'third' });
+    net.enabled = true;
+    await expect(before.sync()).rejects.toThrow(); // push acknowledged, pull lost
+    expect(before.status.pending).toBe(0);
+    // No close (it would store the clock): the next engine opens the same file as after a crash.
+    const after = await openDevice(file, server.url, { now: () => frozen });
+    try {
+      await after.tasks.update(t.id, { title: 'after the crash' });
+      await after.sync();
+      expect((await after.tasks.get(t.id))?.title).toBe('after the crash');
+    } finally {
+      await after.close();
+      await before.close().catch(() => {});
+    }
+  });
+});
+
 describe('sync under faults', () => {
   it(
     'every replica converges to the server, losing and doubling nothing',

@@ -68,6 +68,11 @@ export class Syncer {
       committed(tables: readonly EntityName[]): void;
       /** A wall time (ms) other writers had reached, seen in a pull: the HLC must move past it. */
       wallSeen?(wall: number): void;
+      /**
+       * The HLC's current value. It is stored with every acknowledgement and pulled page, in their transaction:
+       * after a crash the clock restarts past every write that left the outbox and every wall a stored row shows.
+       */
+      clock?(): string;
     },
   ) {}
 
@@ -202,7 +207,7 @@ export class Syncer {
         touched.add(op.entity);
       }
       await flush();
-      await setState(tx, { verify_due: '1' });
+      await setState(tx, { verify_due: '1', ...this.#clockState() });
     });
     if (touched.size) this.hooks.committed([...touched]);
   }
@@ -236,6 +241,8 @@ export class Syncer {
       if (r.status !== 200) throw errorFromResponse(r);
       const page = r.body;
       const touched = new Set<EntityName>();
+      const wall = wallSeen(page.changes, r.headers);
+      if (wall !== undefined) this.hooks.wallSeen?.(wall);
       await this.driver.transaction(async (tx) => {
         const pending = await pendingByRow(tx);
         const writes = new Map<EntityName, LocalRow[]>();
@@ -254,18 +261,22 @@ export class Syncer {
           }
         }
         for (const [entity, rows] of writes) await writeRows(tx, entity, rows);
-        if (!only) {
-          const last = page.changes.at(-1);
-          await setState(tx, { cursor: page.cursor, ...(last ? { cursor_version: last.version } : {}) });
-        }
+        const last = page.changes.at(-1);
+        await setState(tx, {
+          ...(only ? {} : { cursor: page.cursor, ...(last ? { cursor_version: last.version } : {}) }),
+          ...this.#clockState(),
+        });
       });
       report.pulled += page.changes.length;
-      const wall = wallSeen(page.changes, r.headers);
-      if (wall !== undefined) this.hooks.wallSeen?.(wall);
       if (touched.size) this.hooks.committed([...touched]);
       cursor = page.cursor;
       if (!page.has_more) return;
     }
+  }
+
+  #clockState(): { hlc?: string } {
+    const hlc = this.hooks.clock?.();
+    return hlc ? { hlc } : {};
   }
 
   /** 410: forget the synced state (the outbox stays) and start over from the beginning. */
