@@ -340,16 +340,9 @@ describe('clock skew', () => {
     // Both clocks are a day behind, so both devices take their wall from the server's `Date` (fixed here:
     // every answer comes within one second). A writes several times within that second; B pulls the row and
     // edits it once. B saw A's last write, so B's edit must order after it although B's counter is lower.
-    const email = `same-second-${Date.now()}@example.com`;
-    await api(server.url).signup(email, 'password123');
-    const second = new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString();
-    const sameSecond: typeof fetch = async (url, init) => {
-      const r = await fetch(url, init);
-      const headers = new Headers(r.headers);
-      headers.set('date', second);
-      return new Response(r.body, { status: r.status, statusText: r.statusText, headers });
-    };
-    const slow = { now: () => Date.now() - DAY, fetch: sameSecond };
+    const email = await newUser('same-second');
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    const slow = { now: () => Date.now() - DAY, fetch: dated(() => second) };
     const a = await openDevice(`${dir.path}/same-a.db`, server.url, slow);
     const b = await openDevice(`${dir.path}/same-b.db`, server.url, slow);
     try {
@@ -373,34 +366,102 @@ describe('clock skew', () => {
   });
 });
 
+const newUser = async (prefix: string) => {
+  const email = `${prefix}-${Date.now()}@example.com`;
+  await api(server.url).signup(email, 'password123');
+  return email;
+};
+
+/**
+ * A fetch whose answers all carry the `Date` `date()` gives (a slow clock takes its wall from it), and which fails
+ * like a dropped request for the URLs `drop` picks.
+ */
+function dated(date: () => number, drop: (url: string) => boolean = () => false): typeof fetch {
+  return async (url, init) => {
+    if (drop(String(url))) throw new TypeError('fetch failed: request dropped');
+    const r = await fetch(url, init);
+    const headers = new Headers(r.headers);
+    headers.set('date', new Date(date()).toUTCString());
+    return new Response(r.body, { status: r.status, statusText: r.statusText, headers });
+  };
+}
+
 describe('clock after a crash', () => {
   it('a device that crashed after its edits were acknowledged orders its next edit after them', async () => {
     // The clock stands still (far behind), so only the HLC counter orders this device's writes. Two edits are
     // pushed and acknowledged (they leave the outbox), the pull is lost, and the process dies without closing.
     // The restarted engine must not stamp its next edit below the acknowledged ones.
-    const email = `crash-clock-${Date.now()}@example.com`;
-    await api(server.url).signup(email, 'password123');
+    const email = await newUser('crash-clock');
     const file = `${dir.path}/crash-clock.db`;
     const frozen = Date.now() - 30 * DAY;
     const net = createFaultyFetch({ plan: [{ kind: 'pass' }, { kind: 'drop-request' }], enabled: false });
     const before = await openDevice(file, server.url, { now: () => frozen, fetch: net.fetch });
-    await before.login(email, 'password123');
-    const t = await before.tasks.create({ title: 'first' });
-    await before.sync();
-    await before.tasks.update(t.id, { title: 'second' });
-    await before.tasks.update(t.id, { title: 'third' });
-    net.enabled = true;
-    await expect(before.sync()).rejects.toThrow(); // push acknowledged, pull lost
-    expect(before.status.pending).toBe(0);
-    // No close (it would store the clock): the next engine opens the same file as after a crash.
-    const after = await openDevice(file, server.url, { now: () => frozen });
+    let after: Engine | undefined;
     try {
+      await before.login(email, 'password123');
+      const t = await before.tasks.create({ title: 'first' });
+      await before.sync();
+      await before.tasks.update(t.id, { title: 'second' });
+      await before.tasks.update(t.id, { title: 'third' });
+      net.enabled = true;
+      await expect(before.sync()).rejects.toThrow(); // push acknowledged, pull lost
+      expect(before.status.pending).toBe(0);
+      // No close (it would store the clock): the next engine opens the same file as after a crash.
+      after = await openDevice(file, server.url, { now: () => frozen });
       await after.tasks.update(t.id, { title: 'after the crash' });
       await after.sync();
       expect((await after.tasks.get(t.id))?.title).toBe('after the crash');
     } finally {
-      await after.close();
+      await after?.close();
       await before.close().catch(() => {});
+    }
+  });
+
+  it('a device that crashed after storing a pulled page orders its next edit after the rows it pulled', async () => {
+    // Two slow clocks; A's server answers are dated 10 s after B's, so A's writes carry walls B's own clock and
+    // `Date` never reach. B's pulled page commits, then its round fails (the checksum request is lost) before
+    // the round's end stores the clock, and B dies. The restarted B must order its edit after A's writes.
+    const email = await newUser('pull-crash');
+    const second = Math.floor(Date.now() / 1000) * 1000 - 30_000;
+    let lose: 'pull' | 'checksum' | undefined;
+    const slow = () => Date.now() - DAY;
+    const fileB = `${dir.path}/pull-crash-b.db`;
+    const a = await openDevice(`${dir.path}/pull-crash-a.db`, server.url, {
+      now: slow,
+      fetch: dated(() => second + 10_000),
+    });
+    const b = await openDevice(fileB, server.url, {
+      now: slow,
+      fetch: dated(
+        () => second,
+        (url) => lose !== undefined && url.includes(`/v1/sync/${lose}`),
+      ),
+    });
+    let after: Engine | undefined;
+    try {
+      await a.login(email, 'password123');
+      await b.login(email, 'password123');
+      await b.sync();
+      await b.projects.create({ name: 'B' });
+      lose = 'pull';
+      await expect(b.sync()).rejects.toThrow(); // acknowledged, never confirmed by a pull: a checksum is due
+      lose = undefined;
+      await a.sync();
+      const t = await a.tasks.create({ title: 'A 0' });
+      for (let i = 1; i <= 3; i++) await a.tasks.update(t.id, { title: `A ${i}` });
+      await a.sync();
+      lose = 'checksum';
+      await expect(b.sync()).rejects.toThrow(); // the page is stored, the round fails after it
+      expect((await b.tasks.get(t.id))?.title).toBe('A 3');
+      after = await openDevice(fileB, server.url, { now: slow, fetch: dated(() => second) });
+      await after.tasks.update(t.id, { title: 'B after the crash' });
+      await after.sync();
+      await a.sync();
+      expect((await a.tasks.get(t.id))?.title).toBe('B after the crash');
+    } finally {
+      await after?.close();
+      await a.close();
+      await b.close().catch(() => {});
     }
   });
 });

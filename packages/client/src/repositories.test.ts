@@ -189,6 +189,34 @@ describe('outbox: every write leaves exactly one sync_queue row, committed with 
     expect(new Set(q.map((r) => r.hlc)).size).toBe(3);
   });
 
+  it('writes to one row started together queue in HLC order, each updated_at the wall of its HLC', async () => {
+    const t = await engine.tasks.create({ title: 'T' });
+    const timer = await engine.timers.start({ task_id: t.id });
+    // Not awaited one by one: each write is stamped inside its own transaction, so the outbox order (what
+    // this device applies on top of pulls) is the HLC order (what the server keeps).
+    await Promise.all([
+      engine.timers.stop(),
+      engine.timers.update(timer.id, { note: 'n' }),
+      engine.tasks.update(t.id, { title: 'T2' }),
+      engine.tasks.update(t.id, { status: 'done', updated_at: T0 - 5_000 }), // an earlier time is not kept
+      engine.tasks.delete(t.id),
+    ]);
+    const q = await queue();
+    expect(q.map((r) => r.operation)).toEqual([
+      'CREATE',
+      'CREATE',
+      'UPDATE',
+      'UPDATE',
+      'UPDATE',
+      'UPDATE',
+      'DELETE',
+    ]);
+    expect(q.map((r) => r.hlc)).toEqual(q.map((r) => r.hlc).toSorted());
+    for (const r of q) {
+      if (r.data) expect(JSON.parse(r.data).updated_at, r.hlc).toBe(Number(r.hlc.slice(0, 15)));
+    }
+  });
+
   it('every row and its op commit atomically: a concurrent reader sees both or neither', async () => {
     const seen: [number, number][] = [];
     let done = false;

@@ -59,6 +59,11 @@ const ORDER: Record<EntityName, string> = {
   timers: 'started_at DESC, id',
 };
 
+/** A write's `updated_at`: its HLC wall, or a later time the caller gave (an earlier one would order the write wrong). */
+function stampedAt(given: EntityData[string] | undefined, stamp: Stamp): EntityData[string] {
+  return given === undefined ? stamp.wall : typeof given === 'number' ? Math.max(given, stamp.wall) : given;
+}
+
 export class Repository {
   readonly spec: EntitySpec;
   constructor(
@@ -103,7 +108,7 @@ export class Repository {
     const data: EntityData = {
       ...input,
       created_at: input.created_at ?? stamp.wall,
-      updated_at: input.updated_at ?? stamp.wall,
+      updated_at: stampedAt(input.updated_at, stamp),
     };
     const problem = validateData(this.spec, data, 'create');
     if (problem) this.#invalid(problem);
@@ -155,14 +160,19 @@ export class Repository {
 
   /** Patches a row (`null` clears a nullable field); `updated_at` is set to now (the write's HLC wall). */
   async update(id: string, patch: EntityData): Promise<Entity> {
-    const stamp = this.ctx.stamp();
-    const data: EntityData = { ...patch, updated_at: patch.updated_at ?? stamp.wall };
     for (const k of ['id', 'created_at']) if (k in patch) this.#invalid(`${k}: cannot be changed`);
-    const problem = validateData(this.spec, data, 'update');
+    const problem = validateData(
+      this.spec,
+      { ...patch, updated_at: patch.updated_at ?? this.ctx.now() },
+      'update',
+    );
     if (problem) this.#invalid(problem);
     const row = await this.ctx.driver.transaction(async (tx) => {
       const cur = await readRow(tx, this.entity, id);
       if (!cur || cur.deleted) throw new ClientError('not_found', `${this.entity} ${id} not found`);
+      // Stamped in the transaction: the outbox order of this row's operations is their HLC order.
+      const stamp = this.ctx.stamp();
+      const data: EntityData = { ...patch, updated_at: stampedAt(patch.updated_at, stamp) };
       const next: LocalRow = { ...cur, data: { ...cur.data, ...data } };
       const cross = this.spec.check(next.data);
       if (cross) this.#invalid(cross);

@@ -37,7 +37,10 @@ export async function setState(
     if (value === null) await db.exec('DELETE FROM sync_state WHERE key = ?', [key]);
     else
       await db.exec(
-        'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        // The clock only moves forward, whichever process on this file stores it (HLC strings sort in clock order).
+        `INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ${
+          key === 'hlc' ? 'max(value, excluded.value)' : 'excluded.value'
+        }`,
         [key, value],
       );
   }

@@ -149,6 +149,10 @@ export class Syncer {
         throw e;
       }
       this.#batch = MAX_OPS_PER_PUSH;
+      // The rows of rejections are stored as the server has them: the clock moves past their walls first.
+      const rows = r.body.results.flatMap((x) => (x.status === 'rejected' && x.row ? [x.row] : []));
+      const wall = wallSeen(rows, r.headers);
+      if (wall !== undefined) this.hooks.wallSeen?.(wall);
       await this.#applyResults(ops, r.body, report);
       report.pushed += ops.length;
     }
@@ -207,7 +211,7 @@ export class Syncer {
         touched.add(op.entity);
       }
       await flush();
-      await setState(tx, { verify_due: '1', ...this.#clockState() });
+      await setState(tx, { verify_due: '1', ...this.#clockState(ops) });
     });
     if (touched.size) this.hooks.committed([...touched]);
   }
@@ -274,9 +278,12 @@ export class Syncer {
     }
   }
 
-  #clockState(): { hlc?: string } {
-    const hlc = this.hooks.clock?.();
-    return hlc ? { hlc } : {};
+  /** The clock to store: its current value, or a newer HLC of acknowledged operations (written by another process). */
+  #clockState(acked: readonly QueuedOp[] = []): { hlc?: string } {
+    let hlc = this.hooks.clock?.();
+    if (hlc === undefined) return {};
+    for (const o of acked) if (o.hlc > hlc) hlc = o.hlc;
+    return { hlc };
   }
 
   /** 410: forget the synced state (the outbox stays) and start over from the beginning. */
