@@ -4,7 +4,6 @@ import {
   type EntityName,
   formatHlc,
   type HlcClock,
-  hlcWall,
   parseHlc,
   uuidv7,
 } from '@selftracker/core';
@@ -79,10 +78,7 @@ export class Engine {
     const ctx: WriteContext = {
       driver: opts.driver,
       now: this.#now,
-      stamp: () => {
-        const hlc = this.#clock.tick();
-        return { hlc, wall: hlcWall(hlc) };
-      },
+      tick: () => this.#clock.tick(),
       committed: (tables, ops) => this.#committed(tables, ops),
     };
     this.projects = new Repository(ctx, 'projects');

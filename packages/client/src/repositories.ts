@@ -4,6 +4,7 @@ import {
   type EntityName,
   type EntitySpec,
   type FieldValue,
+  hlcWall,
   type OperationKind,
   uuidv7,
   validateData,
@@ -22,12 +23,6 @@ import {
   writeRows,
 } from './local-store.ts';
 
-/** One local write's place in time: its HLC and that HLC's wall (ms), which the write's `updated_at` carries. */
-export interface Stamp {
-  readonly hlc: string;
-  readonly wall: number;
-}
-
 /** What repositories need from the engine: storage, time, HLCs and a hook after each commit. */
 export interface WriteContext {
   readonly driver: SqliteDriver;
@@ -37,7 +32,7 @@ export interface WriteContext {
    * (and a new row's `created_at`): pulls carry no HLCs, so a device that pulls the row orders its next
    * write after this one by the `updated_at` it sees (syncer `wallSeen`), even when its own clock is behind.
    */
-  stamp(): Stamp;
+  tick(): string;
   /** Called after a write transaction committed, with the tables it touched and how many operations it queued. */
   committed(tables: readonly EntityName[], ops: number): void;
 }
@@ -59,9 +54,10 @@ const ORDER: Record<EntityName, string> = {
   timers: 'started_at DESC, id',
 };
 
-/** A write's `updated_at`: its HLC wall, or a later time the caller gave (an earlier one would order the write wrong). */
-function stampedAt(given: EntityData[string] | undefined, stamp: Stamp): EntityData[string] {
-  return given === undefined ? stamp.wall : typeof given === 'number' ? Math.max(given, stamp.wall) : given;
+/** A write's `updated_at`: its HLC's wall, or a later time the caller gave (an earlier one would order the write wrong). */
+function stampedAt(given: EntityData[string] | undefined, hlc: string): EntityData[string] {
+  const wall = hlcWall(hlc);
+  return given === undefined ? wall : typeof given === 'number' ? Math.max(given, wall) : given;
 }
 
 export class Repository {
@@ -81,14 +77,14 @@ export class Repository {
     return { id: row.id, ...row.data, synced };
   }
 
-  /** Writes one operation, stamped `stamp`, and its outbox entry in the given transaction. */
+  /** Writes one operation, stamped `hlc`, and its outbox entry in the given transaction. */
   async write(
     tx: SqliteExecutor,
     id: string,
     operation: OperationKind,
     opData: EntityData | null,
     row: LocalRow,
-    stamp: Stamp,
+    hlc: string,
   ) {
     await writeRow(tx, this.entity, row);
     await enqueue(tx, {
@@ -97,18 +93,18 @@ export class Repository {
       entity_id: id,
       operation,
       data: opData,
-      hlc: stamp.hlc,
+      hlc,
       created_at: this.ctx.now(),
     });
   }
 
-  #prepareCreate(input: EntityData): { id: string; data: EntityData; row: LocalRow; stamp: Stamp } {
+  #prepareCreate(input: EntityData): { id: string; data: EntityData; row: LocalRow; hlc: string } {
     const now = this.ctx.now();
-    const stamp = this.ctx.stamp();
+    const hlc = this.ctx.tick();
     const data: EntityData = {
       ...input,
-      created_at: input.created_at ?? stamp.wall,
-      updated_at: stampedAt(input.updated_at, stamp),
+      created_at: input.created_at ?? hlcWall(hlc),
+      updated_at: stampedAt(input.updated_at, hlc),
     };
     const problem = validateData(this.spec, data, 'create');
     if (problem) this.#invalid(problem);
@@ -116,7 +112,7 @@ export class Repository {
     const cross = this.spec.check(full);
     if (cross) this.#invalid(cross);
     const id = uuidv7(now);
-    return { id, data, row: { id, deleted: false, data: full }, stamp };
+    return { id, data, row: { id, deleted: false, data: full }, hlc };
   }
 
   /** Creates a row; `input` carries the entity's fields (created_at/updated_at default to now). */
@@ -129,7 +125,7 @@ export class Repository {
   /** Creates a row inside a transaction the caller runs (for writes that span several rows). */
   async createIn(tx: SqliteExecutor, input: EntityData): Promise<Entity> {
     const p = this.#prepareCreate(input);
-    await this.write(tx, p.id, 'CREATE', p.data, p.row, p.stamp);
+    await this.write(tx, p.id, 'CREATE', p.data, p.row, p.hlc);
     return this.#toEntity(p.row, false);
   }
 
@@ -143,7 +139,7 @@ export class Repository {
       entity_id: p.id,
       operation: 'CREATE' as const,
       data: p.data,
-      hlc: p.stamp.hlc,
+      hlc: p.hlc,
       created_at: now,
     }));
     await this.ctx.driver.transaction(async (tx) => {
@@ -171,12 +167,12 @@ export class Repository {
       const cur = await readRow(tx, this.entity, id);
       if (!cur || cur.deleted) throw new ClientError('not_found', `${this.entity} ${id} not found`);
       // Stamped in the transaction: the outbox order of this row's operations is their HLC order.
-      const stamp = this.ctx.stamp();
-      const data: EntityData = { ...patch, updated_at: stampedAt(patch.updated_at, stamp) };
+      const hlc = this.ctx.tick();
+      const data: EntityData = { ...patch, updated_at: stampedAt(patch.updated_at, hlc) };
       const next: LocalRow = { ...cur, data: { ...cur.data, ...data } };
       const cross = this.spec.check(next.data);
       if (cross) this.#invalid(cross);
-      await this.write(tx, id, 'UPDATE', data, next, stamp);
+      await this.write(tx, id, 'UPDATE', data, next, hlc);
       return next;
     });
     this.ctx.committed([this.entity], 1);
@@ -188,7 +184,7 @@ export class Repository {
     await this.ctx.driver.transaction(async (tx) => {
       const cur = await readRow(tx, this.entity, id);
       if (!cur || cur.deleted) throw new ClientError('not_found', `${this.entity} ${id} not found`);
-      await this.write(tx, id, 'DELETE', null, { id, deleted: true, data: {} }, this.ctx.stamp());
+      await this.write(tx, id, 'DELETE', null, { id, deleted: true, data: {} }, this.ctx.tick());
     });
     this.ctx.committed([this.entity], 1);
   }

@@ -1,4 +1,4 @@
-import type { EntityData } from '@selftracker/core';
+import { type EntityData, hlcWall } from '@selftracker/core';
 import type { SqliteExecutor } from './driver.ts';
 import { ClientError } from './errors.ts';
 import { type LocalRow, readRow } from './local-store.ts';
@@ -56,10 +56,10 @@ export class Timers extends Repository {
     for (const { id } of ids) {
       const cur = await readRow(tx, 'timers', id);
       if (!cur) continue;
-      const stamp = this.wctx.stamp();
-      const patch = { stopped_at: Math.max(now, Number(cur.data.started_at)), updated_at: stamp.wall };
+      const hlc = this.wctx.tick();
+      const patch = { stopped_at: Math.max(now, Number(cur.data.started_at)), updated_at: hlcWall(hlc) };
       const next = { ...cur, data: { ...cur.data, ...patch } };
-      await this.write(tx, id, 'UPDATE', patch, next, stamp);
+      await this.write(tx, id, 'UPDATE', patch, next, hlc);
       out.push(next);
     }
     return out;
