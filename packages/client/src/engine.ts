@@ -2,7 +2,6 @@ import {
   type AuthResponse,
   createHlcClock,
   type EntityName,
-  formatHlc,
   type HlcClock,
   parseHlc,
   uuidv7,
@@ -84,13 +83,11 @@ export class Engine {
     this.projects = new Repository(ctx, 'projects');
     this.tasks = new Repository(ctx, 'tasks');
     this.timers = new Timers(ctx);
-    this.#syncer = new Syncer(opts.driver, this.transport, {
+    this.#syncer = new Syncer(opts.driver, this.transport, this.#clock, {
       committed: (t) => {
         this.#emitChange(t);
         void this.#refreshPending();
       },
-      wallSeen: (wall) => this.#clock.receive(formatHlc({ wall, counter: 0, node: 'seen' })),
-      clock: () => formatHlc(this.#clock.peek()),
     });
   }
 

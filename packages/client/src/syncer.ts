@@ -6,6 +6,8 @@ import {
   ENTITIES,
   ENTITY_NAMES,
   type EntityName,
+  formatHlc,
+  type HlcClock,
   MAX_BODY_BYTES,
   MAX_OPS_PER_PUSH,
   type PullResponse,
@@ -64,16 +66,13 @@ export class Syncer {
   constructor(
     private readonly driver: SqliteDriver,
     private readonly transport: Transport,
-    private readonly hooks: {
-      committed(tables: readonly EntityName[]): void;
-      /** A wall time (ms) other writers had reached, seen in a pull: the HLC must move past it. */
-      wallSeen?(wall: number): void;
-      /**
-       * The HLC's current value. It is stored with every acknowledgement and pulled page, in their transaction:
-       * after a crash the clock restarts past every write that left the outbox and every wall a stored row shows.
-       */
-      clock?(): string;
-    },
+    /**
+     * This device's HLC: it moves past the walls rows from the server show, and it is stored with every
+     * acknowledgement and pulled page, in their transaction, so after a crash it restarts past every write that
+     * left the outbox and every wall a stored row shows.
+     */
+    private readonly clock: HlcClock,
+    private readonly hooks: { committed(tables: readonly EntityName[]): void },
   ) {}
 
   /** An authenticated request: refreshes the access token once on 401, then asks the user to sign in. */
@@ -150,9 +149,10 @@ export class Syncer {
       }
       this.#batch = MAX_OPS_PER_PUSH;
       // The rows of rejections are stored as the server has them: the clock moves past their walls first.
-      const rows = r.body.results.flatMap((x) => (x.status === 'rejected' && x.row ? [x.row] : []));
-      const wall = wallSeen(rows, r.headers);
-      if (wall !== undefined) this.hooks.wallSeen?.(wall);
+      this.#see(
+        r.body.results.flatMap((x) => (x.status === 'rejected' && x.row ? [x.row] : [])),
+        r.headers,
+      );
       await this.#applyResults(ops, r.body, report);
       report.pushed += ops.length;
     }
@@ -245,8 +245,7 @@ export class Syncer {
       if (r.status !== 200) throw errorFromResponse(r);
       const page = r.body;
       const touched = new Set<EntityName>();
-      const wall = wallSeen(page.changes, r.headers);
-      if (wall !== undefined) this.hooks.wallSeen?.(wall);
+      this.#see(page.changes, r.headers);
       await this.driver.transaction(async (tx) => {
         const pending = await pendingByRow(tx);
         const writes = new Map<EntityName, LocalRow[]>();
@@ -278,10 +277,15 @@ export class Syncer {
     }
   }
 
+  /** Moves the clock past the highest wall these rows from the server (and the answer's `Date`) show. */
+  #see(changes: readonly Change[], headers: Headers): void {
+    const wall = wallSeen(changes, headers);
+    if (wall !== undefined) this.clock.receive(formatHlc({ wall, counter: 0, node: 'seen' }));
+  }
+
   /** The clock to store: its current value, or a newer HLC of acknowledged operations (written by another process). */
-  #clockState(acked: readonly QueuedOp[] = []): { hlc?: string } {
-    let hlc = this.hooks.clock?.();
-    if (hlc === undefined) return {};
+  #clockState(acked: readonly QueuedOp[] = []): { hlc: string } {
+    let hlc = formatHlc(this.clock.peek());
     for (const o of acked) if (o.hlc > hlc) hlc = o.hlc;
     return { hlc };
   }
