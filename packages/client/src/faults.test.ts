@@ -313,64 +313,70 @@ async function verify(devices: Device[], token: string, ledger: Ledger) {
   }
 }
 
+const newUser = async (prefix: string) => {
+  const email = `${prefix}-${Date.now()}@example.com`;
+  await api(server.url).signup(email, 'password123');
+  return email;
+};
+
+type DeviceOptions = Parameters<typeof openDevice>[2];
+
+/** Two devices of one new user, signed in; `run` gets them, and both are closed after. */
+async function withTwoDevices(
+  prefix: string,
+  opts: [DeviceOptions, DeviceOptions],
+  run: (a: Engine, b: Engine) => Promise<void>,
+): Promise<void> {
+  const email = await newUser(prefix);
+  const [a, b] = await Promise.all(
+    opts.map((o, i) => openDevice(`${dir.path}/${prefix}-${'ab'[i]}.db`, server.url, o)),
+  );
+  try {
+    await a!.login(email, 'password123');
+    await b!.login(email, 'password123');
+    await run(a!, b!);
+  } finally {
+    await a!.close();
+    await b!.close();
+  }
+}
+
+/** B edits a row it has pulled; after both sync, B's value is the row's on both devices. */
+async function expectEditOfPulledRowWins(a: Engine, b: Engine, id: string, title: string) {
+  await b.tasks.update(id, { title });
+  await b.sync();
+  await a.sync();
+  expect((await a.tasks.get(id))?.title).toBe(title);
+  expect((await b.tasks.get(id))?.title).toBe(title);
+}
+
 describe('clock skew', () => {
   it('an edit from a device whose clock is a day behind wins over the write it replaced', async () => {
-    const email = `skew-${Date.now()}@example.com`;
-    await api(server.url).signup(email, 'password123');
-    const a = await openDevice(`${dir.path}/skew-a.db`, server.url);
-    const b = await openDevice(`${dir.path}/skew-b.db`, server.url, { now: () => Date.now() - DAY });
-    try {
-      await a.login(email, 'password123');
-      await b.login(email, 'password123');
+    await withTwoDevices('skew', [{}, { now: () => Date.now() - DAY }], async (a, b) => {
       const t = await a.tasks.create({ title: 'Written on time' });
       await a.sync();
       await b.sync();
-      await b.tasks.update(t.id, { title: 'Corrected later' });
-      await b.sync();
-      await a.sync();
-      expect((await a.tasks.get(t.id))?.title).toBe('Corrected later');
-      expect((await b.tasks.get(t.id))?.title).toBe('Corrected later');
-    } finally {
-      await a.close();
-      await b.close();
-    }
+      await expectEditOfPulledRowWins(a, b, t.id, 'Corrected later');
+    });
   });
 
   it('an edit of a pulled row wins when both slow clocks took their time from the same server second', async () => {
     // Both clocks are a day behind, so both devices take their wall from the server's `Date` (fixed here:
     // every answer comes within one second). A writes several times within that second; B pulls the row and
     // edits it once. B saw A's last write, so B's edit must order after it although B's counter is lower.
-    const email = await newUser('same-second');
     const second = Math.floor(Date.now() / 1000) * 1000;
     const slow = { now: () => Date.now() - DAY, fetch: dated(() => second) };
-    const a = await openDevice(`${dir.path}/same-a.db`, server.url, slow);
-    const b = await openDevice(`${dir.path}/same-b.db`, server.url, slow);
-    try {
-      await a.login(email, 'password123');
-      await b.login(email, 'password123');
+    await withTwoDevices('same-second', [slow, slow], async (a, b) => {
       await a.sync();
       const t = await a.tasks.create({ title: 'A 0' });
       for (let i = 1; i <= 5; i++) await a.tasks.update(t.id, { title: `A ${i}` });
       await a.sync();
       await b.sync();
       expect((await b.tasks.get(t.id))?.title).toBe('A 5');
-      await b.tasks.update(t.id, { title: 'B saw A 5' });
-      await b.sync();
-      await a.sync();
-      expect((await a.tasks.get(t.id))?.title).toBe('B saw A 5');
-      expect((await b.tasks.get(t.id))?.title).toBe('B saw A 5');
-    } finally {
-      await a.close();
-      await b.close();
-    }
+      await expectEditOfPulledRowWins(a, b, t.id, 'B saw A 5');
+    });
   });
 });
-
-const newUser = async (prefix: string) => {
-  const email = `${prefix}-${Date.now()}@example.com`;
-  await api(server.url).signup(email, 'password123');
-  return email;
-};
 
 /**
  * A fetch whose answers all carry the `Date` `date()` gives (a slow clock takes its wall from it), and which fails
