@@ -92,6 +92,11 @@ export interface Change {
   version: string;
   deleted: boolean;
   data: EntityData | null;
+  /**
+   * The highest HLC among the row's stored fields (and its delete). Optional: an older server does not send it,
+   * and a client must not require it (PROTOCOL.md, Pull).
+   */
+  hlc?: string;
 }
 
 export type OpResult =
