@@ -1,6 +1,6 @@
-import type { Engine, Entity } from '@selftracker/client';
+import { describeSyncProblem, type Engine, type Entity } from '@selftracker/client';
 import { allow, type Options, parseDate, parseStatus, UsageError } from './args.ts';
-import { ago, formatDate, formatDuration, formatTime, syncMark, table } from './format.ts';
+import { ago, formatClock, formatDate, formatDuration, formatTime, syncMark, table } from './format.ts';
 
 export interface Io {
   out(line: string): void;
@@ -182,6 +182,10 @@ export async function statusCommand(engine: Engine, io: Io, o: Options): Promise
   const pending = await engine.pendingSummary();
   const count = pending.reduce((n, p) => n + Number(p.count), 0);
   const phase = account?.signedIn ? last.phase : 'signed-out';
+  const problem =
+    account && !account.signedIn
+      ? describeSyncProblem({ code: 'unauthorized', message: 'signed out', at: 0 }, count)
+      : last.error && describeSyncProblem(last.error, count, formatClock);
   if (o.json) {
     return io.out(
       JSON.stringify(
@@ -193,7 +197,8 @@ export async function statusCommand(engine: Engine, io: Io, o: Options): Promise
             count: Number(p.count),
           })),
           last_sync_at: last.at,
-          last_error: last.error,
+          last_error: last.error?.message ?? null,
+          last_error_code: last.error?.code ?? null,
           server: account?.server ?? engine.transport.baseUrl,
           email: account?.signedIn ? account.email : null,
           phase,
@@ -208,7 +213,9 @@ export async function statusCommand(engine: Engine, io: Io, o: Options): Promise
     `Account:   ${account?.signedIn ? account.email : account ? `${account.email} (signed out)` : 'not signed in'}`,
   );
   io.out(`Last sync: ${last.at ? `${ago(last.at)} (${formatTime(last.at)})` : 'never'}`);
-  if (last.error) io.out(`Problem:   ${last.error}`);
+  if (problem) io.out(`Problem:   ${problem.sentence}`);
+  if (problem && last.error && last.error.code !== 'rejected-ops' && last.error.code !== 'server-error')
+    io.out(`           (${last.error.message})`);
   if (count === 0) io.out('Pending:   nothing: every change on this device is on the server');
   else {
     io.out(`Pending:   ${count} change${count === 1 ? '' : 's'} not on the server yet`);

@@ -22,6 +22,12 @@ export function formatTime(ms: number): string {
   return `${formatDate(ms)} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** "10:42" today, "2026-11-30 10:42" on another day. */
+export function formatClock(ms: number, now = Date.now()): string {
+  const full = formatTime(ms);
+  return formatDate(ms) === formatDate(now) ? full.slice(-5) : full;
+}
+
 /** "3 minutes ago", "just now". */
 export function ago(ms: number, now = Date.now()): string {
   const s = Math.round((now - ms) / 1000);

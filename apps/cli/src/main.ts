@@ -1,6 +1,7 @@
 import {
   ClientError,
   createTransport,
+  describeSyncProblem,
   type Engine,
   openEngine,
   requestSession,
@@ -10,7 +11,7 @@ import { openNodeDriver } from '@selftracker/client/node';
 import { allow, type Options, parse, USAGE, UsageError } from './args.ts';
 import { type Io, projectCommand, statusCommand, taskCommand, timerCommand } from './commands.ts';
 import { type DataDir, defaultDataDir, openDataDir } from './data-dir.ts';
-import { ago } from './format.ts';
+import { ago, formatClock } from './format.ts';
 
 const io: Io = { out: (line) => process.stdout.write(`${line}\n`) };
 
@@ -117,7 +118,9 @@ async function watch(engine: Engine, o: Options): Promise<void> {
         ? `synced${s.pending ? `, ${s.pending} pending` : ''}`
         : s.phase === 'syncing'
           ? ''
-          : `${s.phase}: ${s.lastError ?? ''}`;
+          : s.lastError
+            ? describeSyncProblem(s.lastError, s.pending, formatClock).sentence
+            : s.phase;
     if (line && line !== last) io.out(`[${new Date().toLocaleTimeString()}] ${line}`);
     if (line) last = line;
   });

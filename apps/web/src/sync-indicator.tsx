@@ -1,20 +1,41 @@
+import { describeSyncProblem, type SyncStatus } from '@selftracker/client';
 import { useSyncStatus } from '@selftracker/react';
 import { useState } from 'react';
 import { useOnline } from './use-online.ts';
 
-type Shown = { tone: 'ok' | 'busy' | 'offline' | 'error'; text: string };
+type Shown = { tone: 'ok' | 'busy' | 'offline' | 'error'; text: string; title: string };
 
-/** What the indicator says, in order of importance: offline, pending changes, an error, synced. */
-export function describeSync(
-  s: { phase: string; pending: number; lastError: string | null },
-  online: boolean,
-): Shown {
+/**
+ * What the indicator says, in order of importance: offline, a problem (worded per code by the client's
+ * `describeSyncProblem`), pending changes, synced. The visible text stays short; the title has the sentence.
+ */
+export function describeSync(s: SyncStatus, online: boolean): Shown {
   const pending = s.pending > 0 ? ` · ${s.pending} pending` : '';
-  if (!online || s.phase === 'offline') return { tone: 'offline', text: `Offline${pending}` };
-  if (s.phase === 'error') return { tone: 'error', text: `Sync error${pending}` };
-  if (s.pending > 0) return { tone: 'busy', text: `${s.pending} pending` };
-  if (s.phase === 'syncing') return { tone: 'busy', text: 'Synced · syncing…' };
-  return { tone: 'ok', text: 'Synced' };
+  const synced = s.lastSyncedAt
+    ? `Last synced ${new Date(s.lastSyncedAt).toLocaleTimeString()}`
+    : 'Not synced yet';
+  const problem =
+    s.lastError && s.phase !== 'syncing' ? describeSyncProblem(s.lastError, s.pending) : undefined;
+  if (!online || s.phase === 'offline') {
+    const title = problem?.sentence ?? `Offline${pending ? ` — ${s.pending} changes waiting` : ''}`;
+    return {
+      tone: 'offline',
+      text: `${s.lastError?.code === 'server-unreachable' && online ? 'Server unreachable' : 'Offline'}${pending}`,
+      title,
+    };
+  }
+  if (s.state === 'unauthorized')
+    return {
+      tone: 'error',
+      text: problem?.sentence ?? 'Signed out on this device — sign in again',
+      title: synced,
+    };
+  if (problem && s.lastError?.code !== 'rejected-ops' && s.phase === 'error')
+    return { tone: 'error', text: `${problem.headline}${pending}`, title: problem.sentence };
+  if (s.pending > 0)
+    return { tone: 'busy', text: `${s.pending} pending`, title: problem?.sentence ?? synced };
+  if (s.phase === 'syncing') return { tone: 'busy', text: 'Synced · syncing…', title: synced };
+  return { tone: 'ok', text: 'Synced', title: problem?.sentence ?? synced };
 }
 
 /** The sync indicator (role status, named "Sync status") and the "Sync now" button. */
@@ -23,11 +44,6 @@ export function SyncIndicator({ onSyncNow }: { onSyncNow: () => Promise<unknown>
   const online = useOnline();
   const [busy, setBusy] = useState(false);
   const shown = describeSync(status, online);
-  const title = status.lastError
-    ? `Last error: ${status.lastError}`
-    : status.lastSyncedAt
-      ? `Last synced ${new Date(status.lastSyncedAt).toLocaleTimeString()}`
-      : 'Not synced yet';
   const syncNow = () => {
     setBusy(true);
     onSyncNow()
@@ -36,7 +52,12 @@ export function SyncIndicator({ onSyncNow }: { onSyncNow: () => Promise<unknown>
   };
   return (
     <div className="sync">
-      <div role="status" aria-label="Sync status" className={`sync-badge sync-${shown.tone}`} title={title}>
+      <div
+        role="status"
+        aria-label="Sync status"
+        className={`sync-badge sync-${shown.tone}`}
+        title={shown.title}
+      >
         <span className="sync-dot" aria-hidden="true" />
         {shown.text}
       </div>

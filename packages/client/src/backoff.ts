@@ -1,4 +1,7 @@
-/** The one backoff policy of the engine: capped exponential with jitter, honouring a server's Retry-After. */
+/**
+ * The one retry policy of the engine, for sync rounds and the live event stream alike (the sync machine is its
+ * only caller; a refresh is part of a round): capped exponential with jitter, honouring a server's Retry-After.
+ */
 export interface BackoffOptions {
   baseMs?: number;
   capMs?: number;
@@ -12,20 +15,4 @@ export function backoffDelay(failures: number, o: BackoffOptions = {}, retryAfte
   const exp = Math.min(cap, base * 2 ** Math.max(0, Math.min(failures - 1, 30)));
   const jittered = exp * (0.5 + 0.5 * (o.random ?? Math.random)());
   return Math.max(jittered, retryAfterMs ?? 0);
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason when aborted. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,6 +1,11 @@
 /** Whether the network is usable, injected per platform (navigator.onLine, NetInfo, request failures). */
 export interface Connectivity {
   isOnline(): boolean;
+  /**
+   * Whether the device has a network at all (`navigator.onLine`, NetInfo's `isConnected`), where the platform
+   * knows; absent when it cannot tell. It tells "offline" from "server unreachable" in the sync status.
+   */
+  network?(): boolean;
   subscribe(listener: (online: boolean) => void): () => void;
   /** The engine reports what its requests saw; a platform may use or ignore it. */
   report(reachable: boolean): void;

@@ -6,15 +6,17 @@ import {
   parseHlc,
   uuidv7,
 } from '@selftracker/core';
-import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import type { BackoffOptions } from './backoff.ts';
 import { type Connectivity, createReportedConnectivity } from './connectivity.ts';
 import type { SqliteDriver } from './driver.ts';
 import { ClientError, toError } from './errors.ts';
 import { readEvents } from './events.ts';
 import { migrate } from './local-schema.ts';
 import { Repository, type WriteContext } from './repositories.ts';
-import { initialStatus, reduceStatus, type StatusEvent, type SyncStatus } from './status.ts';
-import { getState, getStates, setState } from './sync-state.ts';
+import { type EngineClock, Scheduler, type SchedulerHandlers, systemClock } from './scheduler.ts';
+import { initialStatus, type SyncStatus, sameStatus, statusOf } from './status.ts';
+import type { RoundFailure, RoundStage, SyncError, SyncErrorCode } from './sync-machine.ts';
+import { getState, getStates, type StateKey, setState } from './sync-state.ts';
 import { Syncer, type SyncReport } from './syncer.ts';
 import { Timers } from './timers.ts';
 import { createTransport, errorFromResponse, type FetchLike, type Transport } from './transport.ts';
@@ -24,6 +26,8 @@ export interface EngineOptions {
   /** Server base URL, e.g. http://localhost:8787. */
   server: string;
   fetch?: FetchLike;
+  /** The clock and timers (default: the system's); tests inject a fake. `now` alone overrides its time. */
+  clock?: EngineClock;
   now?: () => number;
   connectivity?: Connectivity;
   /** Background sync interval (default 30 s). */
@@ -31,6 +35,8 @@ export interface EngineOptions {
   /** Delay between a local write and the sync it triggers (default 300 ms). */
   debounceMs?: number;
   backoff?: BackoffOptions;
+  /** In the background (`setForeground(false)`): `pause` (default; mobile) or `continue` (a hidden desktop window). */
+  background?: 'pause' | 'continue';
 }
 
 export interface Account {
@@ -44,7 +50,7 @@ export type ChangeListener = (tables: readonly EntityName[]) => void;
 
 /**
  * The SelfTracker client engine: local-first repositories over SQLite, an outbox, and a sync scheduler.
- * Platform-free: storage comes in as a SqliteDriver and the network as a fetch.
+ * Platform-free: storage comes in as a SqliteDriver, the network as a fetch, time as a clock.
  */
 export class Engine {
   readonly projects: Repository;
@@ -55,22 +61,18 @@ export class Engine {
   readonly #syncer: Syncer;
   readonly #clock: HlcClock;
   readonly #now: () => number;
-  readonly #opts: EngineOptions;
   readonly #connectivity: Connectivity;
+  readonly #scheduler: Scheduler<SyncReport>;
   #status: SyncStatus = initialStatus;
   readonly #statusListeners = new Set<(s: SyncStatus) => void>();
   readonly #changeListeners = new Set<ChangeListener>();
-  #round: Promise<SyncReport> | undefined;
-  #loop: AbortController | undefined;
-  #wake: (() => void) | undefined;
-  #requested = false;
-  #debounce: ReturnType<typeof setTimeout> | undefined;
-  #live = false;
+  #unsubscribeConnectivity: (() => void) | undefined;
 
-  private constructor(opts: EngineOptions, clientId: string, lastHlc: string | undefined) {
-    this.#opts = opts;
+  private constructor(opts: EngineOptions, clientId: string, lastHlc: string | undefined, signedIn: boolean) {
     this.#driver = opts.driver;
-    this.#now = opts.now ?? Date.now;
+    const base = opts.clock ?? systemClock;
+    const clock: EngineClock = opts.now ? { ...base, now: opts.now } : base;
+    this.#now = () => clock.now();
     this.#clock = createHlcClock({ node: clientId, now: this.#now, last: parseHlc(lastHlc) ?? undefined });
     this.#connectivity = opts.connectivity ?? createReportedConnectivity();
     this.transport = createTransport(opts.server, opts.fetch);
@@ -83,12 +85,24 @@ export class Engine {
     this.projects = new Repository(ctx, 'projects');
     this.tasks = new Repository(ctx, 'tasks');
     this.timers = new Timers(ctx);
-    this.#syncer = new Syncer(opts.driver, this.transport, this.#clock, {
+    this.#syncer = new Syncer(opts.driver, this.transport, this.#clock, this.#now, {
       committed: (t) => {
         this.#emitChange(t);
         void this.#refreshPending();
       },
     });
+    this.#scheduler = new Scheduler(this.#handlers(), {
+      clock,
+      signedIn,
+      config: {
+        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+        ...(opts.backoff ? { backoff: opts.backoff } : {}),
+        ...(opts.background ? { background: opts.background } : {}),
+      },
+    });
+    this.#scheduler.subscribe((m) => this.#publish(statusOf(m)));
+    this.#status = statusOf(this.#scheduler.state);
   }
 
   /** Opens the engine: migrates the local database and restores the client id and clock. */
@@ -100,12 +114,12 @@ export class Engine {
       await setState(opts.driver, { client_id: clientId });
     }
     const [q] = await opts.driver.query<{ h: string | null }>('SELECT max(hlc) AS h FROM sync_queue');
-    const stored = await getState(opts.driver, 'hlc');
-    const last = [q?.h, stored]
+    const stored = await getStates(opts.driver);
+    const last = [q?.h, stored.hlc]
       .filter((x): x is string => !!x)
       .sort()
       .at(-1);
-    const engine = new Engine(opts, clientId, last);
+    const engine = new Engine(opts, clientId, last, !!stored.refresh_token);
     await engine.#refreshPending();
     return engine;
   }
@@ -126,9 +140,8 @@ export class Engine {
     return () => this.#changeListeners.delete(listener);
   }
 
-  #dispatch(e: StatusEvent) {
-    const next = reduceStatus(this.#status, e);
-    if (next === this.#status) return;
+  #publish(next: SyncStatus) {
+    if (sameStatus(next, this.#status)) return;
     this.#status = next;
     for (const l of [...this.#statusListeners]) l(next);
   }
@@ -139,22 +152,32 @@ export class Engine {
 
   /** A local write committed: count its operations at once (no query on the write path), tell listeners, schedule a sync. */
   #committed(tables: readonly EntityName[], ops: number) {
-    this.#dispatch({ type: 'pending', count: this.#status.pending + ops });
+    this.#scheduler.send({ type: 'local-write', ops });
     this.#emitChange(tables);
-    if (!this.#loop) return;
-    clearTimeout(this.#debounce);
-    // Offline, the reconnect will sync: a write must not burn a retry (and lengthen the backoff).
-    if (this.#status.phase === 'offline') return;
-    this.#debounce = setTimeout(() => this.#trigger(), this.#opts.debounceMs ?? 300);
   }
 
   async #refreshPending() {
     try {
       const [r] = await this.#driver.query<{ n: number }>('SELECT count(*) AS n FROM sync_queue');
-      this.#dispatch({ type: 'pending', count: Number(r?.n ?? 0) });
+      this.#scheduler.send({ type: 'pending', count: Number(r?.n ?? 0) });
     } catch {
       // closed while refreshing: nothing to report
     }
+  }
+
+  /** What the sync machine's effects run with: a round, the event stream, and the one classification of failures. */
+  #handlers(): SchedulerHandlers<SyncReport> {
+    return {
+      runRound: (stage) => this.#runRound(stage),
+      rejectedIn: (r) => r.rejected.length,
+      classify: (e) => classifyFailure(e, this.#connectivity),
+      openStream: async (signal, opened, poke) => {
+        const token = await getState(this.#driver, 'access_token');
+        if (!token) throw new ClientError('unauthorized', 'not signed in');
+        await readEvents(this.transport, token, signal, opened, poke);
+      },
+      isUnauthorized: (e) => ClientError.is(e, 'unauthorized'),
+    };
   }
 
   // ---------------------------------------------------------------- account
@@ -199,7 +222,7 @@ export class Engine {
       access_token: session.access_token,
       refresh_token: session.refresh_token,
     });
-    this.#trigger();
+    this.#scheduler.send({ type: 'signed-in' });
     return (await this.account())!;
   }
 
@@ -210,39 +233,58 @@ export class Engine {
       await this.transport.request('POST', '/v1/auth/logout', { body: { refresh_token } }).catch(() => {});
     }
     await setState(this.#driver, { access_token: null, refresh_token: null });
+    this.#scheduler.send({ type: 'signed-out' });
   }
 
   // ---------------------------------------------------------------- sync
 
-  /** Runs one sync round now (push, pull, verify), or joins the one already running. */
+  /**
+   * Runs a sync round now (push, pull, verify) and resolves with its report, or rejects with what it failed on.
+   * Asked for during a round, it runs right after that one, so it always includes the writes made before the call.
+   */
   sync(): Promise<SyncReport> {
-    this.#round ??= this.#runRound().finally(() => {
-      this.#round = undefined;
-    });
-    return this.#round;
+    return this.#scheduler.syncNow();
   }
 
-  async #runRound(): Promise<SyncReport> {
-    this.#dispatch({ type: 'started' });
+  /**
+   * For a platform's background task (expo-background-task): exactly one round, and whether it brought new data
+   * from the server. Never throws: a failure is reported as `{ ok: false }` (and in `status.lastError`).
+   */
+  async backgroundSync(): Promise<{ ok: boolean; newData: boolean }> {
     try {
-      const report = await this.#syncer.round();
-      await setState(this.#driver, { hlc: this.#clock.tick(), last_error: null, last_error_kind: null });
+      const r = await this.sync();
+      return { ok: true, newData: r.pulled > 0 || r.rejected.length > 0 };
+    } catch {
+      return { ok: false, newData: false };
+    }
+  }
+
+  /** The app came to the foreground (catch up, reopen the live stream) or went to the background. */
+  setForeground(foreground: boolean): void {
+    this.#scheduler.send({ type: foreground ? 'foreground' : 'background' });
+  }
+
+  async #runRound(stage: (s: RoundStage) => void): Promise<SyncReport> {
+    try {
+      const report = await this.#syncer.round(stage);
+      await setState(this.#driver, {
+        hlc: this.#clock.tick(),
+        last_error: null,
+        last_error_kind: null,
+        last_error_at: null,
+      });
       this.#connectivity.report(true);
-      this.#dispatch({ type: 'succeeded', at: this.#now() });
       await this.#refreshPending();
       return report;
     } catch (e: unknown) {
-      const err = toError(e);
-      const offline = ClientError.is(e, 'network');
-      if (offline) this.#connectivity.report(false);
-      this.#dispatch({
-        type: 'failed',
-        error: err.message,
-        offline,
-      });
+      const failure = classifyFailure(e, this.#connectivity);
+      if (failure.code === 'offline' || failure.code === 'server-unreachable')
+        this.#connectivity.report(false);
+      const prev = this.#status.lastError;
       await setState(this.#driver, {
-        last_error: err.message,
-        last_error_kind: offline ? 'offline' : 'error',
+        last_error: failure.message,
+        last_error_kind: failure.code,
+        last_error_at: String(prev?.code === failure.code ? prev.at : this.#now()),
       }).catch(() => {});
       await this.#refreshPending();
       throw e;
@@ -254,111 +296,29 @@ export class Engine {
    * server poke over the live event stream. Failures retry with capped exponential backoff and jitter.
    */
   start(): void {
-    if (this.#loop) return;
-    const ctl = new AbortController();
-    this.#loop = ctl;
-    const unsub = this.#connectivity.subscribe((online) => {
-      if (online) this.#trigger();
-    });
-    ctl.signal.addEventListener('abort', unsub, { once: true });
-    void this.#schedule(ctl.signal);
-    void this.#listen(ctl.signal);
+    if (this.#unsubscribeConnectivity) return;
+    this.#unsubscribeConnectivity = this.#connectivity.subscribe((online) =>
+      this.#scheduler.send({ type: 'connectivity', online }),
+    );
+    this.#scheduler.send({ type: 'start' });
   }
 
   /** Whether the live event stream is connected. */
   get live(): boolean {
-    return this.#live;
+    return this.#status.live;
   }
 
+  /** Stops background sync and waits for a round in flight to end. */
   async stop(): Promise<void> {
-    clearTimeout(this.#debounce);
-    this.#loop?.abort();
-    this.#loop = undefined;
-    this.#wake?.();
-    await this.#round?.catch(() => {});
+    this.#unsubscribeConnectivity?.();
+    this.#unsubscribeConnectivity = undefined;
+    await this.#scheduler.stop();
   }
 
   async close(): Promise<void> {
     await this.stop();
     await setState(this.#driver, { hlc: this.#clock.tick() }).catch(() => {});
     await this.#driver.close();
-  }
-
-  /** Asks the scheduler for a round now; a request made while a round runs is kept for right after it. */
-  #trigger(): void {
-    this.#requested = true;
-    this.#wake?.();
-  }
-
-  #wait(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.#requested) {
-      this.#requested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#requested = false;
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        this.#wake = undefined;
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.#wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  async #schedule(signal: AbortSignal): Promise<void> {
-    const interval = this.#opts.intervalMs ?? 30_000;
-    let failures = 0;
-    let delay = 0;
-    while (!signal.aborted) {
-      await this.#wait(delay, signal);
-      if (signal.aborted) return;
-      if (!(await this.account())?.signedIn) {
-        delay = interval;
-        continue;
-      }
-      try {
-        await this.sync();
-        failures = 0;
-        delay = interval;
-      } catch (e: unknown) {
-        if (ClientError.is(e) && e.retryable) {
-          failures++;
-          delay = backoffDelay(failures, this.#opts.backoff, e.retryAfterMs);
-        } else delay = interval; // fatal (e.g. signed out): wait for the user or the next interval
-      }
-    }
-  }
-
-  async #listen(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      const token = await getState(this.#driver, 'access_token').catch(() => undefined);
-      if (token) {
-        try {
-          await readEvents(
-            this.transport,
-            token,
-            signal,
-            () => {
-              failures = 0;
-              this.#live = true;
-              this.#trigger(); // connected: catch up on anything missed while disconnected
-            },
-            () => this.#trigger(),
-          );
-        } catch (e: unknown) {
-          if (ClientError.is(e, 'unauthorized')) await this.#syncer.refresh().catch(() => {});
-        }
-        this.#live = false;
-      }
-      if (signal.aborted) return;
-      failures++;
-      await sleep(backoffDelay(failures, this.#opts.backoff), signal).catch(() => {});
-    }
   }
 
   /** Pending operations grouped for people: how many creates/updates/deletes per table, oldest first. */
@@ -375,16 +335,62 @@ export class Engine {
   async lastSync(): Promise<{
     at: number | null;
     checksum: string | null;
-    error: string | null;
-    phase: SyncStatus['phase'];
+    error: SyncError | null;
+    phase: 'idle' | 'offline' | 'error';
   }> {
     const s = await getStates(this.#driver);
+    const error = storedError(s);
+    const offline = error?.code === 'offline' || error?.code === 'server-unreachable';
     return {
       at: s.last_sync_at ? Number(s.last_sync_at) : null,
       checksum: s.last_checksum ?? null,
-      error: s.last_error ?? null,
-      phase: s.last_error_kind === 'offline' ? 'offline' : s.last_error_kind === 'error' ? 'error' : 'idle',
+      error,
+      phase: offline ? 'offline' : error ? 'error' : 'idle',
     };
+  }
+}
+
+const ERROR_CODES: ReadonlySet<string> = new Set<SyncErrorCode>([
+  'offline',
+  'server-unreachable',
+  'unauthorized',
+  'rate-limited',
+  'server-error',
+  'rejected-ops',
+  'storage',
+]);
+
+/** The stored last error (`last_error_kind` of an older version, `offline`/`error`, still reads). */
+function storedError(s: Partial<Record<StateKey, string>>): SyncError | null {
+  if (!s.last_error) return null;
+  const kind = s.last_error_kind ?? 'error';
+  const code: SyncErrorCode = ERROR_CODES.has(kind) ? (kind as SyncErrorCode) : 'server-error';
+  return { code, message: s.last_error, at: Number(s.last_error_at ?? s.last_sync_at ?? 0) };
+}
+
+/** Classifies a failed round once, into the status codes the UI words for a person. */
+export function classifyFailure(e: unknown, connectivity?: Connectivity): RoundFailure {
+  const message = toError(e).message;
+  if (!ClientError.is(e)) return { code: 'storage', message, retryable: false };
+  switch (e.code) {
+    case 'network': {
+      const code = connectivity?.network?.() === false ? 'offline' : 'server-unreachable';
+      return { code, message, retryable: true };
+    }
+    case 'unauthorized':
+      return { code: 'unauthorized', message, retryable: false };
+    case 'rate_limited':
+      return { code: 'rate-limited', message, retryable: true, retryAfterMs: e.retryAfterMs };
+    case 'server':
+      return { code: 'server-error', message, retryable: true, retryAfterMs: e.retryAfterMs };
+    case 'upgrade_required':
+      return {
+        code: 'server-error',
+        message: `this app is too old for the server: update it (${message})`,
+        retryable: false,
+      };
+    default:
+      return { code: 'server-error', message, retryable: false };
   }
 }
 

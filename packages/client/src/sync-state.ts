@@ -11,8 +11,12 @@ export type StateKey =
   | 'last_checksum_at'
   /** Set with every push acknowledgement, cleared once checksums were compared or every row echoed back. */
   | 'verify_due'
+  /** A resync under way (`all` or a comma list of entities): set before its first page, cleared by its last. */
+  | 'resync'
   | 'last_error'
+  /** The code of the last error (`SyncErrorCode`) and when its streak began. */
   | 'last_error_kind'
+  | 'last_error_at'
   | 'server'
   | 'user_id'
   | 'email'

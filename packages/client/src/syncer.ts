@@ -26,6 +26,7 @@ import {
   writeRow,
   writeRows,
 } from './local-store.ts';
+import type { RoundStage } from './sync-machine.ts';
 import { getState, getStates, setState } from './sync-state.ts';
 import { errorFromResponse, type HttpResult, type Transport } from './transport.ts';
 
@@ -72,6 +73,8 @@ export class Syncer {
      * left the outbox and every wall a stored row shows.
      */
     private readonly clock: HlcClock,
+    /** The engine's injected time (the syncer never reads the system clock). */
+    private readonly now: () => number,
     private readonly hooks: { committed(tables: readonly EntityName[]): void },
   ) {}
 
@@ -104,7 +107,8 @@ export class Syncer {
     return r.body.access_token;
   }
 
-  async round(): Promise<SyncReport> {
+  /** One round; `stage` hears when it moves on to pulling and verifying (for the sync machine's named states). */
+  async round(stage: (s: RoundStage) => void = () => {}): Promise<SyncReport> {
     const report: SyncReport = {
       pushed: 0,
       verified: false,
@@ -116,10 +120,16 @@ export class Syncer {
     this.#unechoed.clear();
     this.#fullPull = false;
     this.#dueBefore = (await getState(this.driver, 'verify_due')) !== undefined;
+    stage('pushing');
     await this.push(report);
-    await this.pull(report, undefined);
+    stage('pulling');
+    // A resync a crash or a lost connection cut short starts over (its old rows stayed visible meanwhile).
+    const unfinished = await getState(this.driver, 'resync');
+    if (unfinished) await this.#resync(report, unfinished === 'all' ? 'all' : parseEntities(unfinished));
+    else await this.pull(report);
+    stage('verifying');
     await this.verify(report);
-    await setState(this.driver, { last_sync_at: String(Date.now()) });
+    await setState(this.driver, { last_sync_at: String(this.now()) });
     return report;
   }
 
@@ -228,58 +238,116 @@ export class Syncer {
     else await removeRow(tx, entity, id);
   }
 
-  /** Pulls every page after the stored cursor (or from the start), applying each page in one transaction. */
-  async pull(report: SyncReport, only: EntityName | undefined): Promise<void> {
-    let cursor = only ? undefined : await getState(this.driver, 'cursor');
-    if (!only && !cursor) this.#fullPull = true;
-    for (;;) {
-      const q = `?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const r = await this.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
-      if (r.status === 410 && !only) {
-        await this.#reset();
-        report.reset = true;
-        cursor = undefined;
-        this.#fullPull = true;
-        continue;
-      }
-      if (r.status !== 200) throw errorFromResponse(r);
-      const page = r.body;
-      const touched = new Set<EntityName>();
-      this.#see(page.changes, r.headers);
-      await this.driver.transaction(async (tx) => {
-        const pending = await pendingByRow(tx);
-        const writes = new Map<EntityName, LocalRow[]>();
-        for (const c of page.changes) {
-          if (only && c.entity !== only) continue;
-          if (!ENTITIES[c.entity]) continue; // an entity this client does not know yet
-          touched.add(c.entity);
-          this.#unechoed.delete(`${c.entity}:${c.entity_id}`);
-          const mine = pending.get(`${c.entity}:${c.entity_id}`);
-          const row = mine ? rebase(ENTITIES[c.entity], changeToRow(c), mine) : changeToRow(c);
-          if (!row) await removeRow(tx, c.entity, c.entity_id);
-          else {
-            const list = writes.get(c.entity) ?? [];
-            writes.set(c.entity, list);
-            list.push(row);
-          }
-        }
-        for (const [entity, rows] of writes) await writeRows(tx, entity, rows);
-        const last = page.changes.at(-1);
-        await setState(tx, {
-          ...(only ? {} : { cursor: page.cursor, ...(last ? { cursor_version: last.version } : {}) }),
-          ...this.#clockState(),
-        });
-      });
-      report.pulled += page.changes.length;
-      if (touched.size) this.hooks.committed([...touched]);
-      cursor = page.cursor;
-      if (!page.has_more) return;
+  /** Pulls every page after the stored cursor (or from the start); `410` starts over (keeping the outbox). */
+  async pull(report: SyncReport): Promise<void> {
+    const cursor = await getState(this.driver, 'cursor');
+    if (!cursor) this.#fullPull = true;
+    if ((await this.#pages(report, cursor, undefined, undefined)) === 'reset') {
+      report.reset = true;
+      await this.#resync(report, 'all');
     }
   }
 
-  /** Moves the clock past the highest wall these rows from the server (and the answer's `Date`) show. */
+  /**
+   * Replaces the synced rows of some entities (`all`: everything, from a cursor reset) with the server's, without
+   * ever showing an empty list: pulled pages are upserted over the old rows, each page in one transaction, and
+   * only once the last page is in are the rows the server no longer has (with nothing pending) deleted, in one
+   * transaction. The `resync` marker is set first and cleared by that last transaction, so a crash or a lost
+   * connection in between keeps the old rows visible and the next round starts the resync over.
+   */
+  async #resync(report: SyncReport, scope: 'all' | readonly EntityName[]): Promise<void> {
+    const all = scope === 'all';
+    const entities = all ? ENTITY_NAMES : scope;
+    await setState(this.driver, {
+      resync: all ? 'all' : entities.join(','),
+      ...(all ? { cursor: null, cursor_version: null } : {}),
+    });
+    const seen = new Set<string>();
+    if (all) this.#fullPull = true;
+    const only = all ? undefined : new Set(entities);
+    if ((await this.#pages(report, undefined, only, seen)) === 'reset') {
+      throw new ClientError('server', 'the server asked to reset a pull that started from the beginning');
+    }
+    await this.driver.transaction(async (tx) => {
+      for (const e of entities) await sweep(tx, e, seen);
+      await setState(tx, { resync: null });
+    });
+    this.hooks.committed(entities);
+  }
+
+  /**
+   * Pulls pages from `cursor` until `has_more` is false, each page applied in one transaction with rebase. With
+   * `only`, keeps just those entities' rows and leaves the stored cursor alone; `seen` collects `entity:id` of
+   * every row applied. `reset` when the server answers 410 to a pull of everything.
+   */
+  async #pages(
+    report: SyncReport,
+    from: string | undefined,
+    only: ReadonlySet<EntityName> | undefined,
+    seen: Set<string> | undefined,
+  ): Promise<'done' | 'reset'> {
+    let cursor = from;
+    for (;;) {
+      const q = `?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const r = await this.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
+      if (r.status === 410 && !only) return 'reset';
+      if (r.status !== 200) throw errorFromResponse(r);
+      const page = r.body;
+      this.#see(page.changes, r.headers);
+      const changes = page.changes.filter((c) => ENTITIES[c.entity] && (!only || only.has(c.entity)));
+      for (const c of changes) seen?.add(`${c.entity}:${c.entity_id}`);
+      const touched = await this.#applyPage(changes, only ? undefined : page);
+      report.pulled += page.changes.length;
+      if (touched.length) this.hooks.committed(touched);
+      cursor = page.cursor;
+      if (!page.has_more) return 'done';
+    }
+  }
+
+  /** Applies pulled rows in one transaction, rebasing pending operations on top; stores the cursor of `page`. */
+  async #applyPage(changes: readonly Change[], page: PullResponse | undefined): Promise<EntityName[]> {
+    const touched = new Set<EntityName>();
+    await this.driver.transaction(async (tx) => {
+      const pending = await pendingByRow(tx);
+      const writes = new Map<EntityName, LocalRow[]>();
+      for (const c of changes) {
+        touched.add(c.entity);
+        this.#unechoed.delete(`${c.entity}:${c.entity_id}`);
+        const mine = pending.get(`${c.entity}:${c.entity_id}`);
+        const row = mine ? rebase(ENTITIES[c.entity], changeToRow(c), mine) : changeToRow(c);
+        if (!row) await removeRow(tx, c.entity, c.entity_id);
+        else {
+          const list = writes.get(c.entity) ?? [];
+          writes.set(c.entity, list);
+          list.push(row);
+        }
+      }
+      for (const [entity, rows] of writes) await writeRows(tx, entity, rows);
+      const last = page?.changes.at(-1);
+      await setState(tx, {
+        ...(page ? { cursor: page.cursor, ...(last ? { cursor_version: last.version } : {}) } : {}),
+        ...this.#clockState(),
+      });
+    });
+    return [...touched];
+  }
+
+  /**
+   * Moves the clock past every write these rows from the server show: each row's `hlc` (the highest HLC among
+   * its fields, PROTOCOL.md Pull), so an edit of a row this device has seen orders after every write it saw,
+   * whatever the writers' clocks did. A row from an older server without `hlc` moves it past the walls it shows
+   * instead (`wallSeen`).
+   */
   #see(changes: readonly Change[], headers: Headers): void {
-    const wall = wallSeen(changes, headers);
+    let newest: string | undefined;
+    const without: Change[] = [];
+    for (const c of changes) {
+      if (c.hlc === undefined) without.push(c);
+      else if (newest === undefined || c.hlc > newest) newest = c.hlc;
+    }
+    if (newest !== undefined) this.clock.receive(newest);
+    if (without.length === 0 && changes.length > 0) return;
+    const wall = wallSeen(without, headers);
     if (wall !== undefined) this.clock.receive(formatHlc({ wall, counter: 0, node: 'seen' }));
   }
 
@@ -288,19 +356,6 @@ export class Syncer {
     let hlc = formatHlc(this.clock.peek());
     for (const o of acked) if (o.hlc > hlc) hlc = o.hlc;
     return { hlc };
-  }
-
-  /** 410: forget the synced state (the outbox stays) and start over from the beginning. */
-  async #reset(): Promise<void> {
-    await this.driver.transaction(async (tx) => {
-      for (const e of ENTITY_NAMES) {
-        await tx.exec(
-          `DELETE FROM ${e} WHERE id NOT IN (SELECT entity_id FROM sync_queue WHERE entity = '${e}')`,
-        );
-      }
-      await setState(tx, { cursor: null, cursor_version: null });
-    });
-    this.hooks.committed(ENTITY_NAMES);
   }
 
   /**
@@ -320,14 +375,14 @@ export class Syncer {
       if (this.#fullPull) {
         await setState(this.driver, {
           last_checksum: 'ok (full pull)',
-          last_checksum_at: String(Date.now()),
+          last_checksum_at: String(this.now()),
           verify_due: null,
         });
         return;
       }
       // Every row this round's push acknowledged came back with a version (a round that pushed nothing set nothing).
       if (report.pushed > 0) await setState(this.driver, { verify_due: null });
-      if (Date.now() - lastAt < VERIFY_EVERY_MS) return;
+      if (this.now() - lastAt < VERIFY_EVERY_MS) return;
     }
     const r = await this.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
     if (r.status !== 200) throw errorFromResponse(r);
@@ -338,16 +393,13 @@ export class Syncer {
     const drifted = ENTITY_NAMES.filter(
       (e) => local[e].checksum !== r.body.entities[e].checksum || local[e].count !== r.body.entities[e].count,
     );
-    for (const e of drifted) {
-      await this.driver.exec(
-        `DELETE FROM ${e} WHERE id NOT IN (SELECT entity_id FROM sync_queue WHERE entity = '${e}')`,
-      );
-      await this.pull(report, e);
-      report.resynced.push(e);
+    if (drifted.length) {
+      await this.#resync(report, drifted);
+      report.resynced.push(...drifted);
     }
     await setState(this.driver, {
       last_checksum: drifted.length ? `resynced ${drifted.join(', ')}` : 'ok',
-      last_checksum_at: String(Date.now()),
+      last_checksum_at: String(this.now()),
       verify_due: null,
     });
   }
@@ -377,6 +429,23 @@ function wallSeen(changes: readonly Change[], headers: Headers): number | undefi
   }
   if (wall !== undefined && Number.isFinite(date)) wall = Math.min(wall, date + 1000 + SERVER_MAX_AHEAD_MS);
   return wall;
+}
+
+/** Deletes the rows of `entity` a resync did not see, unless an operation on them is pending. */
+async function sweep(tx: SqliteExecutor, entity: EntityName, seen: ReadonlySet<string>): Promise<void> {
+  const rows = await tx.query<{ id: string }>(
+    `SELECT id FROM ${entity} WHERE id NOT IN (SELECT entity_id FROM sync_queue WHERE entity = ?)`,
+    [entity],
+  );
+  const gone = rows.map((r) => r.id).filter((id) => !seen.has(`${entity}:${id}`));
+  for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
+    const ids = gone.slice(i, i + DELETE_CHUNK);
+    await tx.exec(`DELETE FROM ${entity} WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
+  }
+}
+
+function parseEntities(list: string): EntityName[] {
+  return list.split(',').filter((e): e is EntityName => (ENTITY_NAMES as readonly string[]).includes(e));
 }
 
 function changeToRow(c: Change): LocalRow {

@@ -39,6 +39,7 @@ export function createBrowserConnectivity(
   target.addEventListener('offline', onOffline);
   return {
     isOnline: current,
+    network: () => target.navigator.onLine,
     subscribe(l) {
       listeners.add(l);
       return () => listeners.delete(l);
