@@ -272,6 +272,7 @@ export class Syncer {
       for (const e of entities) await sweep(tx, e, seen);
       await setState(tx, { resync: null });
     });
+    if (!all) report.resynced.push(...entities);
     this.hooks.committed(entities);
   }
 
@@ -393,10 +394,7 @@ export class Syncer {
     const drifted = ENTITY_NAMES.filter(
       (e) => local[e].checksum !== r.body.entities[e].checksum || local[e].count !== r.body.entities[e].count,
     );
-    if (drifted.length) {
-      await this.#resync(report, drifted);
-      report.resynced.push(...drifted);
-    }
+    if (drifted.length) await this.#resync(report, drifted);
     await setState(this.driver, {
       last_checksum: drifted.length ? `resynced ${drifted.join(', ')}` : 'ok',
       last_checksum_at: String(this.now()),
