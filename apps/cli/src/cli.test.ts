@@ -351,7 +351,9 @@ describe('selftracker CLI, two devices and a server that comes and goes', { time
     const err = await fails('A', ['sync'], /cannot reach the server at .*connection refused/);
     expect(err).toMatch(/1 change stays on this device/);
     const status = await ok('A', 'status');
-    expect(status).toMatch(/Problem:\s+Server unreachable since \d\d:\d\d — 1 change waiting\n\s+\(cannot reach/);
+    expect(status).toMatch(
+      /Problem:\s+Server unreachable since \d\d:\d\d — 1 change waiting\n\s+\(cannot reach/,
+    );
     expect(status).toMatch(/Pending:\s+1 change not on the server yet/);
     expect(status).toMatch(/Phase:\s+offline/);
     expect(await statusJson('A')).toMatchObject({ pending: 1, email: EMAIL, phase: 'offline' });
