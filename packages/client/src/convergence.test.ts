@@ -5,7 +5,7 @@ import type { SqliteDriver } from './driver.ts';
 import { openNodeDriver } from './drivers/node/index.ts';
 import type { Engine } from './engine.ts';
 import { decodeRow } from './local-store.ts';
-import { localChecksums } from './syncer.ts';
+import { localChecksums } from './sync-rows.ts';
 import { openDevice, tempDir } from './testing/index.ts';
 
 /**

@@ -11,8 +11,8 @@ import { openNodeDriver } from './drivers/node/index.ts';
 import type { Engine } from './engine.ts';
 import { ClientError } from './errors.ts';
 import { decodeRow } from './local-store.ts';
+import { localChecksums } from './sync-rows.ts';
 import type { SyncReport } from './syncer.ts';
-import { localChecksums } from './syncer.ts';
 import { createFaultyFetch, type Fault, type FaultyFetch, openDevice, tempDir } from './testing/index.ts';
 
 const DAY = 24 * 3600 * 1000;

@@ -9,6 +9,7 @@ export { type Entity, type ListOptions, Repository } from './repositories.ts';
 export * from './scheduler.ts';
 export * from './status.ts';
 export * from './sync-machine.ts';
-export { localChecksums, type SyncReport } from './syncer.ts';
+export { localChecksums } from './sync-rows.ts';
+export type { SyncReport } from './syncer.ts';
 export { Timers } from './timers.ts';
 export { createTransport, type FetchLike, type Transport } from './transport.ts';

@@ -1,14 +1,11 @@
 import {
-  type AuthResponse,
   type Change,
   type ChecksumResponse,
-  createChecksums,
   ENTITIES,
   ENTITY_NAMES,
   type EntityName,
   formatHlc,
   type HlcClock,
-  MAX_BODY_BYTES,
   MAX_OPS_PER_PUSH,
   type PullResponse,
   type PushResponse,
@@ -16,7 +13,6 @@ import {
 import type { SqliteDriver, SqliteExecutor } from './driver.ts';
 import { ClientError } from './errors.ts';
 import {
-  decodeRow,
   type LocalRow,
   pendingFor,
   type QueuedOp,
@@ -26,15 +22,24 @@ import {
   writeRow,
   writeRows,
 } from './local-store.ts';
+import { Session } from './session.ts';
 import type { RoundStage } from './sync-machine.ts';
+import {
+  changeToRow,
+  DELETE_CHUNK,
+  fitBody,
+  localChecksums,
+  parseEntities,
+  pendingByRow,
+  sweep,
+  wallSeen,
+} from './sync-rows.ts';
 import { getState, getStates, setState } from './sync-state.ts';
 import { errorFromResponse, type HttpResult, type Transport } from './transport.ts';
 
 /** Rows per pull page: the protocol's maximum, so a fresh device needs few round trips. */
 const PULL_LIMIT = 5000;
 const VERIFY_EVERY_MS = 10 * 60_000;
-/** Outbox rows removed per DELETE (well under SQLite's bound-parameter limit). */
-const DELETE_CHUNK = 500;
 
 export interface SyncReport {
   pushed: number;
@@ -63,10 +68,11 @@ export class Syncer {
   #fullPull = false;
   /** An earlier round had acknowledgements and ended before confirming they all came back. */
   #dueBefore = false;
+  readonly #session: Session;
 
   constructor(
     private readonly driver: SqliteDriver,
-    private readonly transport: Transport,
+    readonly transport: Transport,
     /**
      * This device's HLC: it moves past the walls rows from the server show, and it is stored with every
      * acknowledgement and pulled page, in their transaction, so after a crash it restarts past every write that
@@ -76,35 +82,8 @@ export class Syncer {
     /** The engine's injected time (the syncer never reads the system clock). */
     private readonly now: () => number,
     private readonly hooks: { committed(tables: readonly EntityName[]): void },
-  ) {}
-
-  /** An authenticated request: refreshes the access token once on 401, then asks the user to sign in. */
-  async authed<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResult<T>> {
-    const token = await getState(this.driver, 'access_token');
-    if (!token) throw new ClientError('unauthorized', 'not signed in');
-    let r = await this.transport.request<T>(method, path, { body, token });
-    if (r.status === 401) {
-      const fresh = await this.refresh();
-      r = await this.transport.request<T>(method, path, { body, token: fresh });
-      if (r.status === 401)
-        throw new ClientError('unauthorized', 'the server no longer accepts this session: sign in again');
-    }
-    return r;
-  }
-
-  async refresh(): Promise<string> {
-    const refresh_token = await getState(this.driver, 'refresh_token');
-    if (!refresh_token) throw new ClientError('unauthorized', 'not signed in');
-    const r = await this.transport.request<AuthResponse>('POST', '/v1/auth/refresh', {
-      body: { refresh_token },
-    });
-    if (r.status === 401) {
-      await setState(this.driver, { access_token: null, refresh_token: null });
-      throw new ClientError('unauthorized', 'your session has expired: sign in again');
-    }
-    if (r.status !== 200) throw errorFromResponse(r);
-    await setState(this.driver, { access_token: r.body.access_token, refresh_token: r.body.refresh_token });
-    return r.body.access_token;
+  ) {
+    this.#session = new Session(driver, transport);
   }
 
   /** One round; `stage` hears when it moves on to pulling and verifying (for the sync machine's named states). */
@@ -151,7 +130,7 @@ export class Syncer {
       };
       let r: HttpResult<PushResponse>;
       try {
-        r = await this.authed<PushResponse>('POST', '/v1/sync/push', body);
+        r = await this.#session.authed<PushResponse>('POST', '/v1/sync/push', body);
         if (r.status !== 200) throw errorFromResponse(r);
       } catch (e: unknown) {
         await this.#noteFailure(ops, e);
@@ -290,7 +269,7 @@ export class Syncer {
     let cursor = from;
     for (;;) {
       const q = `?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const r = await this.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
+      const r = await this.#session.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
       if (r.status === 410 && !only) return 'reset';
       if (r.status !== 200) throw errorFromResponse(r);
       const page = r.body;
@@ -385,7 +364,7 @@ export class Syncer {
       if (report.pushed > 0) await setState(this.driver, { verify_due: null });
       if (this.now() - lastAt < VERIFY_EVERY_MS) return;
     }
-    const r = await this.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
+    const r = await this.#session.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
     if (r.status !== 200) throw errorFromResponse(r);
     const state = await getStates(this.driver);
     if ((state.cursor_version ?? '0') !== r.body.version) return; // someone wrote meanwhile: next round
@@ -401,89 +380,4 @@ export class Syncer {
       verify_due: null,
     });
   }
-}
-
-/** Server clock tolerance for client HLCs (PROTOCOL.md "Hybrid logical clock"). */
-const SERVER_MAX_AHEAD_MS = 60_000;
-
-/**
- * The highest wall time a pull page shows (PROTOCOL.md: the clock advances on every pull to the "highest
- * wall seen"). Pulls carry no HLCs, so the walls are the response's `Date` (the end of that second: the
- * server had committed nothing stamped later by a correct clock) and the rows' `created_at`/`updated_at`
- * (set by their writers from the clock they wrote with; +1 so our next write orders after theirs).
- * Without this a device whose clock is behind loses every edit it makes to rows it pulled: its HLC orders
- * the edit before the write it replaced. A wall more than the server's own tolerance ahead of the
- * server's time is capped there, so one fast clock does not drag every device into the future.
- */
-function wallSeen(changes: readonly Change[], headers: Headers): number | undefined {
-  const date = Date.parse(headers.get('date') ?? '');
-  let wall = Number.isFinite(date) ? date + 1000 : undefined;
-  for (const c of changes) {
-    for (const k of ['created_at', 'updated_at']) {
-      const v = c.data?.[k];
-      if (typeof v === 'number' && Number.isSafeInteger(v) && (wall === undefined || v + 1 > wall))
-        wall = v + 1;
-    }
-  }
-  if (wall !== undefined && Number.isFinite(date)) wall = Math.min(wall, date + 1000 + SERVER_MAX_AHEAD_MS);
-  return wall;
-}
-
-/** Deletes the rows of `entity` a resync did not see, unless an operation on them is pending. */
-async function sweep(tx: SqliteExecutor, entity: EntityName, seen: ReadonlySet<string>): Promise<void> {
-  const rows = await tx.query<{ id: string }>(
-    `SELECT id FROM ${entity} WHERE id NOT IN (SELECT entity_id FROM sync_queue WHERE entity = ?)`,
-    [entity],
-  );
-  const gone = rows.map((r) => r.id).filter((id) => !seen.has(`${entity}:${id}`));
-  for (let i = 0; i < gone.length; i += DELETE_CHUNK) {
-    const ids = gone.slice(i, i + DELETE_CHUNK);
-    await tx.exec(`DELETE FROM ${entity} WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
-  }
-}
-
-function parseEntities(list: string): EntityName[] {
-  return list.split(',').filter((e): e is EntityName => (ENTITY_NAMES as readonly string[]).includes(e));
-}
-
-function changeToRow(c: Change): LocalRow {
-  return c.deleted
-    ? { id: c.entity_id, deleted: true, data: {} }
-    : { id: c.entity_id, deleted: false, data: c.data ?? {} };
-}
-
-async function pendingByRow(tx: SqliteExecutor): Promise<Map<string, QueuedOp[]>> {
-  const map = new Map<string, QueuedOp[]>();
-  const [{ n }] = (await tx.query<{ n: number }>('SELECT count(*) AS n FROM sync_queue')) as [{ n: number }];
-  if (n === 0) return map;
-  for (const op of await readQueue(tx, Number.MAX_SAFE_INTEGER)) {
-    const key = `${op.entity}:${op.entity_id}`;
-    const list = map.get(key);
-    if (list) list.push(op);
-    else map.set(key, [op]);
-  }
-  return map;
-}
-
-/** Keeps a batch under the body limit (with room for the envelope). */
-function fitBody(ops: QueuedOp[]): QueuedOp[] {
-  let size = 1024;
-  for (let i = 0; i < ops.length; i++) {
-    size += JSON.stringify(ops[i]).length * 3 + 200;
-    if (size > MAX_BODY_BYTES && i > 0) return ops.slice(0, i);
-  }
-  return ops;
-}
-
-/** The same figures the server computes (PROTOCOL.md "Checksums"), over local rows including tombstones. */
-export async function localChecksums(db: SqliteExecutor) {
-  const sums = createChecksums();
-  for (const e of ENTITY_NAMES) {
-    const spec = ENTITIES[e];
-    for (const r of await db.query<Record<string, unknown>>(`SELECT * FROM ${e}`)) {
-      const row = decodeRow(spec, r);
-      sums[e].add(row.id, row.deleted, row.deleted ? null : row.data);
-    }
-  }
-  return sums;
 }
