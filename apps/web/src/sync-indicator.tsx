@@ -38,8 +38,17 @@ export function describeSync(s: SyncStatus, online: boolean): Shown {
   return { tone: 'ok', text: 'Synced', title: problem?.sentence ?? synced };
 }
 
-/** The sync indicator (role status, named "Sync status") and the "Sync now" button. */
-export function SyncIndicator({ onSyncNow }: { onSyncNow: () => Promise<unknown> }) {
+/**
+ * The sync indicator (role status, named "Sync status") and the "Sync now" button — "Sign in again" instead when
+ * the server refused the session (local data and pending changes are kept for the next sign-in).
+ */
+export function SyncIndicator({
+  onSyncNow,
+  onSignIn,
+}: {
+  onSyncNow: () => Promise<unknown>;
+  onSignIn: () => void;
+}) {
   const status = useSyncStatus();
   const online = useOnline();
   const [busy, setBusy] = useState(false);
@@ -61,9 +70,15 @@ export function SyncIndicator({ onSyncNow }: { onSyncNow: () => Promise<unknown>
         <span className="sync-dot" aria-hidden="true" />
         {shown.text}
       </div>
-      <button type="button" className="ghost" onClick={syncNow} disabled={busy}>
-        Sync now
-      </button>
+      {status.state === 'unauthorized' ? (
+        <button type="button" onClick={onSignIn}>
+          Sign in again
+        </button>
+      ) : (
+        <button type="button" className="ghost" onClick={syncNow} disabled={busy}>
+          Sync now
+        </button>
+      )}
     </div>
   );
 }

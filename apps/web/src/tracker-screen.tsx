@@ -13,7 +13,7 @@ export function TrackerScreen({ session, onSignOut }: { session: OpenSession; on
     <div className="app">
       <header className="topbar">
         <span className="brand">SelfTracker</span>
-        <SyncIndicator onSyncNow={() => session.engine.sync()} />
+        <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignOut} />
         <span className="account">
           <span className="muted small email">{session.email}</span>
           <button type="button" className="ghost" onClick={onSignOut}>
