@@ -110,7 +110,7 @@ export class Engine {
     await migrate(opts.driver);
     let clientId = await getState(opts.driver, 'client_id');
     if (!clientId) {
-      clientId = uuidv7();
+      clientId = uuidv7((opts.now ?? opts.clock?.now ?? systemClock.now)());
       await setState(opts.driver, { client_id: clientId });
     }
     const [q] = await opts.driver.query<{ h: string | null }>('SELECT max(hlc) AS h FROM sync_queue');
