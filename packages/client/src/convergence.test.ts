@@ -6,7 +6,7 @@ import { openNodeDriver } from './drivers/node/index.ts';
 import type { Engine } from './engine.ts';
 import { decodeRow } from './local-store.ts';
 import { localChecksums } from './sync-rows.ts';
-import { openDevice, tempDir } from './testing/index.ts';
+import { openDevice, tempDir, withoutHlc } from './testing/index.ts';
 
 /**
  * Convergence of several devices of one user against the real in-process server (PGlite, or PostgreSQL
@@ -420,14 +420,14 @@ describe('checksum verification runs where drift is possible, and only there', (
     await expectConverged(u);
   });
 
-  it('an edit that loses on every field (no version) is caught by the checksum and resynced', async () => {
-    const u = await user(1);
+  /**
+   * Another writer whose HLC is 50 s ahead (inside the server's 60 s tolerance) but whose data says otherwise
+   * (`updated_at` now). Returns what A's next edit of that row did.
+   */
+  async function editAfterFastWriter(u: User) {
     const [a] = u.devices as [Device];
     const t = await a.engine.tasks.create({ title: 'original' });
     await a.engine.sync();
-    // Another writer whose HLC is 50 s ahead (inside the server's 60 s tolerance) but whose data says
-    // otherwise: A's pull cannot see that HLC, so A's next edit (title and updated_at) orders before it on
-    // both fields, loses every field and gets no version.
     const http = api(server.url);
     const login = await http.call('POST', '/v1/auth/login', { body: { email: u.email, password: PASSWORD } });
     const ahead = `${String(Date.now() + 50_000).padStart(15, '0')}-00000-fast-device`;
@@ -447,13 +447,32 @@ describe('checksum verification runs where drift is possible, and only there', (
     expect(pushed.status).toBe(200);
     await a.engine.sync();
     expect((await a.engine.tasks.get(t.id))?.title).toBe('from the fast device');
-
-    await a.engine.tasks.update(t.id, { title: 'from A, too early' });
+    await a.engine.tasks.update(t.id, { title: 'from A, after seeing it' });
     const r = await a.engine.sync();
     expect(r.pushed).toBe(1);
-    expect(r.verified).toBe(true);
-    expect(r.resynced).toEqual(['tasks']);
-    expect(await a.engine.tasks.get(t.id)).toMatchObject({ title: 'from the fast device', synced: true });
+    return { report: r, task: await a.engine.tasks.get(t.id) };
+  }
+
+  it("an edit of a pulled row orders after the row's hlc, however far ahead its writer's clock was", async () => {
+    const u = await user(1);
+    const { report, task } = await editAfterFastWriter(u);
+    expect(task).toMatchObject({ title: 'from A, after seeing it', synced: true });
+    expect(report.resynced).toEqual([]);
+    await expectConverged(u);
+  });
+
+  it('from an older server without hlc, an edit that loses on every field (no version) is caught by the checksum and resynced', async () => {
+    const u = await user(0);
+    const engine = await openDevice(`${dir.path}/old-${n}.db`, server.url, { fetch: withoutHlc() });
+    await engine.signup(u.email, PASSWORD);
+    opened.push({ engine, file: `${dir.path}/old-${n}.db` });
+    u.devices.push({ name: 'A', engine, file: `${dir.path}/old-${n}.db` });
+    // A's pull cannot see the fast writer's HLC, so A's edit (title and updated_at) orders before it on both
+    // fields, loses every field and gets no version.
+    const { report, task } = await editAfterFastWriter(u);
+    expect(report.verified).toBe(true);
+    expect(report.resynced).toEqual(['tasks']);
+    expect(task).toMatchObject({ title: 'from the fast device', synced: true });
     await expectConverged(u);
   });
 

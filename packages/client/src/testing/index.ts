@@ -22,3 +22,4 @@ export async function openDevice(
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
 export { createFaultyFetch, type Fault, type FaultyFetch, type FaultyFetchOptions } from './faulty-fetch.ts';
+export { withoutHlc } from './older-server.ts';
