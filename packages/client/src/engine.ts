@@ -47,8 +47,8 @@ export type ChangeListener = (tables: readonly EntityName[]) => void;
  * Platform-free: storage comes in as a SqliteDriver and the network as a fetch.
  */
 export class Engine {
-  readonly projects: Repository;
-  readonly tasks: Repository;
+  readonly projects: Repository<'projects'>;
+  readonly tasks: Repository<'tasks'>;
   readonly timers: Timers;
   readonly transport: Transport;
   readonly #driver: SqliteDriver;
