@@ -1,4 +1,13 @@
-export type { Filter, ProjectFilter, TaskFilter, TimerFilter } from '@selftracker/client';
+export type {
+  Entity,
+  Filter,
+  Project,
+  ProjectFilter,
+  Task,
+  TaskFilter,
+  Timer,
+  TimerFilter,
+} from '@selftracker/client';
 export * from './hooks.ts';
 export { selftrackerKeys } from './keys.ts';
 export {
