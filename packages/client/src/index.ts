@@ -19,7 +19,14 @@ export {
 export { type LocalDb, localDb } from './local-db.ts';
 export { LATEST_VERSION, MIGRATIONS, migrate } from './local-schema.ts';
 export type { LocalRow, QueuedOp } from './local-store.ts';
-export { LOCAL_TABLES, type LocalTable, projectsTable, tasksTable, timersTable } from './local-tables.ts';
+export {
+  LOCAL_TABLES,
+  type LocalTable,
+  projectsTable,
+  syncQueueTable,
+  tasksTable,
+  timersTable,
+} from './local-tables.ts';
 export {
   type Entity,
   type ListOptions,

@@ -4,7 +4,7 @@ import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openNodeDriver } from './drivers/node/index.ts';
 import { migrate } from './local-schema.ts';
-import { LOCAL_TABLES } from './local-tables.ts';
+import { LOCAL_TABLES, syncQueueTable } from './local-tables.ts';
 import { tempDir } from './testing/index.ts';
 
 const dir = tempDir('selftracker-schema-');
@@ -65,5 +65,12 @@ describe('local schema after every migration', async () => {
       );
       expect(cols.map((c) => c.name)).toEqual(idx.columns.map((c) => (c as { name: string }).name));
     }
+  });
+
+  it('sync_queue matches its Drizzle table', async () => {
+    const config = getTableConfig(syncQueueTable);
+    expect(config.columns.map((c) => [c.name, c.getSQLType().toUpperCase(), c.notNull, c.primary])).toEqual(
+      (await columns('sync_queue')).map((c) => [c.name, c.type, c.notnull === 1 || c.pk === 1, c.pk === 1]),
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { ENTITIES, type EntityName, type FieldKind, type FieldName, type Fields } from '@selftracker/core';
+import {
+  ENTITIES,
+  type EntityName,
+  type FieldKind,
+  type FieldName,
+  type Fields,
+  type OperationKind,
+} from '@selftracker/core';
 import { type $Type, type SQL, sql } from 'drizzle-orm';
 import {
   type IndexBuilder,
@@ -76,3 +83,17 @@ export const timersTable = localTable('timers');
 /** The local tables by entity name. */
 export const LOCAL_TABLES = { projects: projectsTable, tasks: tasksTable, timers: timersTable } as const;
 export type LocalTable<E extends EntityName> = (typeof LOCAL_TABLES)[E];
+
+/** The outbox: operations waiting to be pushed, in `seq` order (`data` is the operation's JSON). */
+export const syncQueueTable = sqliteTable('sync_queue', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  op_id: text('op_id').notNull(),
+  entity: text('entity').$type<EntityName>().notNull(),
+  entity_id: text('entity_id').notNull(),
+  operation: text('operation').$type<OperationKind>().notNull(),
+  data: text('data'),
+  hlc: text('hlc').notNull(),
+  created_at: integer('created_at').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  last_error: text('last_error'),
+});
