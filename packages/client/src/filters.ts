@@ -16,11 +16,13 @@ export interface TaskFilter {
   /** Title contains this text, ASCII letters matched case-insensitively (like SQLite's `lower`). */
   search?: string;
 }
+/** Projects by archived flag or text in the name. */
 export interface ProjectFilter {
   archived?: boolean;
   /** Name contains this text, ASCII letters matched case-insensitively. */
   search?: string;
 }
+/** Timers by state, task, project, or overlap with a time range. */
 export interface TimerFilter {
   /** `true`: only running timers; `false`: only stopped ones. */
   running?: boolean;
@@ -30,6 +32,7 @@ export interface TimerFilter {
   from?: number;
   to?: number;
 }
+/** The filter of each entity's lists, by entity name. */
 export interface Filters {
   projects: ProjectFilter;
   tasks: TaskFilter;

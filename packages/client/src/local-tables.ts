@@ -6,12 +6,13 @@ import {
   type Fields,
   type OperationKind,
 } from '@selftracker/core';
-import { type $Type, type SQL, sql } from 'drizzle-orm';
+import { type $Type, sql } from 'drizzle-orm';
 import {
   type IndexBuilder,
   index,
   integer,
   type SQLiteBooleanBuilderInitial,
+  type SQLiteColumn,
   type SQLiteColumnBuilderBase,
   type SQLiteIntegerBuilderInitial,
   type SQLiteTextBuilderInitial,
@@ -48,23 +49,15 @@ function fieldColumn(name: string, kind: FieldKind): SQLiteColumnBuilderBase {
 }
 
 /** Indexes of the local tables (migration 2), only over live rows. */
-const INDEXES: { [E in EntityName]: (t: Record<string, SQL.Aliased | object>) => IndexBuilder[] } = {
+const INDEXES: { [E in EntityName]: (t: { [K in FieldName<E>]: SQLiteColumn }) => IndexBuilder[] } = {
   projects: () => [],
   tasks: (t) => [
-    index('tasks_status_idx')
-      .on(t.status as never, t.created_at as never)
-      .where(sql`deleted = 0`),
-    index('tasks_project_idx')
-      .on(t.project_id as never)
-      .where(sql`deleted = 0`),
+    index('tasks_status_idx').on(t.status, t.created_at).where(sql`deleted = 0`),
+    index('tasks_project_idx').on(t.project_id).where(sql`deleted = 0`),
   ],
   timers: (t) => [
-    index('timers_started_idx')
-      .on(t.started_at as never)
-      .where(sql`deleted = 0`),
-    index('timers_running_idx')
-      .on(t.stopped_at as never)
-      .where(sql`deleted = 0 AND stopped_at IS NULL`),
+    index('timers_started_idx').on(t.started_at).where(sql`deleted = 0`),
+    index('timers_running_idx').on(t.stopped_at).where(sql`deleted = 0 AND stopped_at IS NULL`),
   ],
 };
 
@@ -76,12 +69,16 @@ function localTable<E extends EntityName>(entity: E) {
   return sqliteTable(entity, columns, (t) => INDEXES[entity](t as never));
 }
 
+/** The local `projects` table. */
 export const projectsTable = localTable('projects');
+/** The local `tasks` table. */
 export const tasksTable = localTable('tasks');
+/** The local `timers` table. */
 export const timersTable = localTable('timers');
 
 /** The local tables by entity name. */
 export const LOCAL_TABLES = { projects: projectsTable, tasks: tasksTable, timers: timersTable } as const;
+/** The Drizzle table of one entity. */
 export type LocalTable<E extends EntityName> = (typeof LOCAL_TABLES)[E];
 
 /** The outbox: operations waiting to be pushed, in `seq` order (`data` is the operation's JSON). */
