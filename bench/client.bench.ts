@@ -31,7 +31,7 @@ let files = 0;
 const freshFile = () => join(dir, `db-${files++}.sqlite`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const perSec = (n: number, ms: number) => n / (ms / 1000);
-const taskInput = (i: number) => ({ title: `Task ${i}`, status: 'todo' });
+const taskInput = (i: number) => ({ title: `Task ${i}`, status: 'todo' as const });
 
 async function time<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
   const started = performance.now();

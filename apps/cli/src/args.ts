@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { TASK_STATUSES, type TaskStatus } from '@selftracker/core';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -73,8 +74,9 @@ export function parseDate(s: string): number {
   return d.getTime();
 }
 
-const STATUSES = ['todo', 'in-progress', 'done'];
-export function parseStatus(s: string): string {
-  if (!STATUSES.includes(s)) throw new UsageError(`--status: "${s}" is not one of ${STATUSES.join(', ')}`);
+const isStatus = (s: string): s is TaskStatus => (TASK_STATUSES as readonly string[]).includes(s);
+
+export function parseStatus(s: string): TaskStatus {
+  if (!isStatus(s)) throw new UsageError(`--status: "${s}" is not one of ${TASK_STATUSES.join(', ')}`);
   return s;
 }

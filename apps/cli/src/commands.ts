@@ -1,4 +1,5 @@
-import { describeSyncProblem, type Engine, type Entity } from '@selftracker/client';
+import { describeSyncProblem, type Engine, type Entity, type TaskFilter } from '@selftracker/client';
+import type { Patch } from '@selftracker/core';
 import { allow, type Options, parseDate, parseStatus, UsageError } from './args.ts';
 import { ago, formatClock, formatDate, formatDuration, formatTime, syncMark, table } from './format.ts';
 
@@ -35,17 +36,7 @@ export async function projectCommand(engine: Engine, io: Io, args: string[], o: 
     const rows = await engine.projects.list();
     if (o.json) return json(io, rows);
     if (rows.length === 0) return io.out('No projects yet. Add one with: selftracker project add NAME');
-    io.out(
-      table(
-        rows.map((p) => [
-          p.id,
-          String(p.name),
-          (p.color as string) ?? '',
-          p.archived ? 'archived' : '',
-          syncMark(p),
-        ]),
-      ),
-    );
+    io.out(table(rows.map((p) => [p.id, p.name, p.color ?? '', p.archived ? 'archived' : '', syncMark(p)])));
   } else if (sub === 'rm') {
     allow(o, []);
     const id = await engine.projects.resolveId(need(arg, 'ID'));
@@ -72,11 +63,11 @@ export async function taskCommand(engine: Engine, io: Io, args: string[], o: Opt
     }
     case 'list': {
       allow(o, ['status', 'project', 'json']);
-      const where: Record<string, string | null> = {};
-      if (o.status !== undefined) where.status = parseStatus(o.status);
+      const filter: TaskFilter = {};
+      if (o.status !== undefined) filter.status = [parseStatus(o.status)];
       const project = await projectRef(engine, o.project);
-      if (project !== undefined) where.project_id = project;
-      const rows = await engine.tasks.list({ where });
+      if (project !== undefined) filter.projectId = project;
+      const rows = await engine.tasks.list({ filter });
       if (o.json) return json(io, rows);
       if (rows.length === 0) return io.out('No tasks. Add one with: selftracker task add "TITLE"');
       io.out(
@@ -84,8 +75,8 @@ export async function taskCommand(engine: Engine, io: Io, args: string[], o: Opt
           rows.map((t) => [
             t.id,
             `[${t.status}]`,
-            String(t.title),
-            t.due_at ? `due ${formatDate(t.due_at as number)}` : '',
+            t.title,
+            t.due_at ? `due ${formatDate(t.due_at)}` : '',
             syncMark(t),
           ]),
         ),
@@ -96,7 +87,7 @@ export async function taskCommand(engine: Engine, io: Io, args: string[], o: Opt
     case 'edit': {
       allow(o, ['title', 'status', 'description', 'project']);
       const id = await engine.tasks.resolveId(need(arg, 'ID'));
-      const patch: Record<string, string | null> = {};
+      const patch: Patch<'tasks'> = {};
       if (o.title !== undefined) patch.title = o.title;
       if (o.status !== undefined) patch.status = parseStatus(o.status);
       if (o.description !== undefined) patch.description = o.description === '' ? null : o.description;
@@ -138,30 +129,28 @@ export async function timerCommand(engine: Engine, io: Io, args: string[], o: Op
       ...(project_id !== undefined ? { project_id } : {}),
       ...(o.note !== undefined ? { note: o.note } : {}),
     });
-    io.out(`Started timer ${t.id} at ${formatTime(t.started_at as number)}`);
+    io.out(`Started timer ${t.id} at ${formatTime(t.started_at)}`);
   } else if (sub === 'stop') {
     allow(o, []);
     for (const t of await engine.timers.stop()) {
-      io.out(
-        `Stopped timer ${t.id} after ${formatDuration((t.stopped_at as number) - (t.started_at as number))}`,
-      );
+      io.out(`Stopped timer ${t.id} after ${formatDuration((t.stopped_at ?? now) - t.started_at)}`);
     }
   } else if (sub === 'list') {
     allow(o, ['json']);
     const rows = await engine.timers.list();
     if (o.json) return json(io, rows);
     if (rows.length === 0) return io.out('No timers yet. Start one with: selftracker timer start');
-    const titles = new Map((await engine.tasks.list()).map((t) => [t.id, String(t.title)]));
+    const titles = new Map((await engine.tasks.list()).map((t) => [t.id, t.title]));
     let total = 0;
     io.out(
       table(
         rows.map((t) => {
-          const ms = ((t.stopped_at as number | null) ?? now) - (t.started_at as number);
+          const ms = (t.stopped_at ?? now) - t.started_at;
           total += ms;
-          const what = (t.task_id && titles.get(t.task_id as string)) || (t.note as string) || '';
+          const what = (t.task_id && titles.get(t.task_id)) || t.note || '';
           return [
             t.id,
-            formatTime(t.started_at as number),
+            formatTime(t.started_at),
             t.stopped_at === null ? `${formatDuration(ms)} (running)` : formatDuration(ms),
             what,
             syncMark(t),

@@ -8,7 +8,7 @@ import {
   openWebDriver,
 } from '@selftracker/client/web';
 import type { AuthResponse } from '@selftracker/core';
-import { messageOf } from './model.ts';
+import { messageOf } from './labels.ts';
 
 /** The handle a tab gets while another tab owns the database. */
 type TakenDatabaseLock = Extract<DatabaseLock, { state: 'taken' }>;

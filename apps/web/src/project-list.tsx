@@ -1,6 +1,13 @@
-import { useCreateProject, useDeleteProject, useProjects, useUpdateProject } from '@selftracker/react';
+import {
+  type Project,
+  useCreateProject,
+  useDeleteProject,
+  useProjects,
+  useUpdateProject,
+} from '@selftracker/react';
 import { type FormEvent, useState } from 'react';
-import { asProjects, PROJECT_COLORS, type Project } from './model.ts';
+import { PROJECT_COLORS } from './labels.ts';
+import { rowsOf } from './rows.ts';
 
 /** The projects sidebar: add, pick as the task filter, rename, colour, archive, delete. */
 export function ProjectList({
@@ -11,7 +18,7 @@ export function ProjectList({
   onSelect: (projectId: string) => void;
 }) {
   const [showArchived, setShowArchived] = useState(false);
-  const projects = asProjects(useProjects(showArchived ? {} : { archived: false }).data);
+  const projects = rowsOf(useProjects(showArchived ? {} : { archived: false }).data);
   const create = useCreateProject();
   const [name, setName] = useState('');
 

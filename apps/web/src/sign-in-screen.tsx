@@ -1,5 +1,5 @@
 import { type FormEvent, useId, useState } from 'react';
-import { messageOf } from './model.ts';
+import { messageOf } from './labels.ts';
 
 export type AuthMode = 'login' | 'signup';
 

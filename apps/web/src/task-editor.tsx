@@ -1,17 +1,15 @@
-import { TASK_STATUSES, type TaskStatus } from '@selftracker/core';
-import { useUpdateTask } from '@selftracker/react';
+import { type Patch, TASK_STATUSES, type TaskStatus } from '@selftracker/core';
+import { type Project, type Task, useUpdateTask } from '@selftracker/react';
 import { type FormEvent, useId, useState } from 'react';
 import { fromDateInput, toDateInput } from './format.ts';
-import { messageOf, type Project, STATUS_LABELS, type Task } from './model.ts';
-
-type Patch = Record<string, string | number | null>;
+import { messageOf, STATUS_LABELS } from './labels.ts';
 
 /** Only the fields the user changed: concurrent edits of other fields on other devices then both survive. */
 export function changedFields(
   task: Task,
   next: Omit<Task, 'id' | 'synced' | 'created_at' | 'updated_at'>,
-): Patch {
-  const patch: Patch = {};
+): Patch<'tasks'> {
+  const patch: Patch<'tasks'> = {};
   if (next.title !== task.title) patch.title = next.title;
   if ((next.description ?? null) !== (task.description ?? null)) patch.description = next.description;
   if (next.status !== task.status) patch.status = next.status;

@@ -1,5 +1,6 @@
 import { TASK_STATUSES, type TaskStatus } from '@selftracker/core';
 import {
+  type TaskFilter,
   useCreateTask,
   useDeleteTask,
   useProjects,
@@ -8,7 +9,8 @@ import {
   useUpdateTask,
 } from '@selftracker/react';
 import { type KeyboardEvent, useDeferredValue, useId, useMemo, useState } from 'react';
-import { asProjects, asTasks, messageOf, STATUS_LABELS } from './model.ts';
+import { messageOf, STATUS_LABELS } from './labels.ts';
+import { rowsOf } from './rows.ts';
 import { type TaskActions, TaskRow } from './task-row.tsx';
 
 export type StatusFilter = TaskStatus | '';
@@ -22,14 +24,14 @@ export function TaskList({
   onProjectFilter: (id: string) => void;
 }) {
   const [status, setStatus] = useState<StatusFilter>('');
-  const filter = {
-    ...(status ? { status } : {}),
-    ...(projectFilter ? { project_id: projectFilter } : {}),
+  const filter: TaskFilter = {
+    ...(status ? { status: [status] } : {}),
+    ...(projectFilter ? { projectId: projectFilter } : {}),
   };
   // A big change of the list (thousands of rows arriving in a sync) renders in the background, in slices,
   // so typing and the sync engine on this thread never wait for it.
-  const tasks = useDeferredValue(asTasks(useTasks(filter).data));
-  const projects = asProjects(useProjects({}).data);
+  const tasks = useDeferredValue(rowsOf(useTasks(filter).data));
+  const projects = rowsOf(useProjects({}).data);
   const create = useCreateTask();
   const update = useUpdateTask();
   const remove = useDeleteTask();

@@ -1,6 +1,6 @@
+import type { Project, Task } from '@selftracker/react';
 import { memo, useEffect, useState } from 'react';
 import { toDateInput } from './format.ts';
-import type { Project, Task } from './model.ts';
 import { TaskEditor } from './task-editor.tsx';
 
 /**

@@ -1,14 +1,14 @@
 import { useDeleteTimer, useProjects, useTasks, useTimers } from '@selftracker/react';
 import { formatDay, formatDuration, groupByDay, totalsByProject } from './format.ts';
-import { asProjects, asTasks, asTimers } from './model.ts';
+import { rowsOf } from './rows.ts';
 import { timerLabel } from './timer-panel.tsx';
 import { useNow } from './use-now.ts';
 
 /** Time history: entries grouped by day with day totals, and totals per project. */
 export function TimerHistory() {
-  const timers = asTimers(useTimers({}).data);
-  const tasks = asTasks(useTasks({}).data);
-  const projects = asProjects(useProjects({}).data);
+  const timers = rowsOf(useTimers({}).data);
+  const tasks = rowsOf(useTasks({}).data);
+  const projects = rowsOf(useProjects({}).data);
   const remove = useDeleteTimer();
   const now = useNow(
     timers.some((t) => t.stopped_at === null),

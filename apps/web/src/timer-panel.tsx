@@ -1,7 +1,17 @@
-import { useProjects, useStartTimer, useStopTimer, useTasks, useTimers } from '@selftracker/react';
+import {
+  type Project,
+  type Task,
+  type Timer,
+  useProjects,
+  useStartTimer,
+  useStopTimer,
+  useTasks,
+  useTimers,
+} from '@selftracker/react';
 import { type FormEvent, useId, useState } from 'react';
 import { formatDuration } from './format.ts';
-import { asProjects, asTasks, asTimers, messageOf, type Project, type Task, type Timer } from './model.ts';
+import { messageOf } from './labels.ts';
+import { rowsOf } from './rows.ts';
 import { useNow } from './use-now.ts';
 
 /** What a timer is on, for people: the task's title, else the project's name. */
@@ -13,9 +23,9 @@ export function timerLabel(t: Timer, tasks: readonly Task[], projects: readonly 
 
 /** The running timer (role "timer", ticking every second) with "Stop timer", or a form with "Start timer". */
 export function TimerPanel() {
-  const running = asTimers(useTimers({ running: true }).data)[0];
-  const tasks = asTasks(useTasks({}).data);
-  const projects = asProjects(useProjects({}).data);
+  const running = useTimers({ running: true }).data?.[0];
+  const tasks = rowsOf(useTasks({}).data);
+  const projects = rowsOf(useProjects({}).data);
   const start = useStartTimer();
   const stop = useStopTimer();
   const now = useNow(running !== undefined);

@@ -53,8 +53,8 @@ export type ChangeListener = (tables: readonly EntityName[]) => void;
  * Platform-free: storage comes in as a SqliteDriver, the network as a fetch, time as a clock.
  */
 export class Engine {
-  readonly projects: Repository;
-  readonly tasks: Repository;
+  readonly projects: Repository<'projects'>;
+  readonly tasks: Repository<'tasks'>;
   readonly timers: Timers;
   readonly transport: Transport;
   readonly #driver: SqliteDriver;

@@ -177,7 +177,7 @@ async function runScenario(s: Scenario): Promise<void> {
       switch (c.t) {
         case 'create': {
           const data = c.entity === 'tasks' ? { title: `t${values++}` } : { name: `p${values++}` };
-          ledger.create(c.entity, await repo(c.entity).create(data));
+          ledger.create(c.entity, await repo(c.entity).create(data as never));
           break;
         }
         case 'update': {
@@ -188,7 +188,7 @@ async function runScenario(s: Scenario): Promise<void> {
           const field = fields[c.field % fields.length]!;
           const value = `${field[0]}${values++}`;
           await repo(c.entity).update(row.id, { [field]: value });
-          ledger.update(c.entity, row.id, field, row[field], value);
+          ledger.update(c.entity, row.id, field, row[field as keyof typeof row], value);
           break;
         }
         case 'delete': {

@@ -101,7 +101,7 @@ describe('create / get / list', () => {
     expect((await engine.projects.list()).map((p) => p.name)).toEqual(['P1', 'P2']);
   });
 
-  it('lists running timers with where {stopped_at: null} and a date range through condition', async () => {
+  it('lists running timers with where {stopped_at: null} and a date range through the typed filter', async () => {
     const day = 86_400_000;
     const t1 = await engine.timers.create({ started_at: T0 - 3 * day, stopped_at: T0 - 3 * day + 1000 });
     const t2 = await engine.timers.create({ started_at: T0 - 2 * day, stopped_at: T0 - 2 * day + 1000 });
@@ -111,15 +111,14 @@ describe('create / get / list', () => {
       running.id,
     ]);
     expect((await engine.timers.running()).map((t) => t.id)).toEqual([running.id]);
-    const range = await engine.timers.list({
-      condition: { sql: 't.started_at >= ? AND t.started_at < ?', params: [T0 - 2 * day, T0 - day + 1] },
-    });
+    const range = await engine.timers.list({ filter: { from: T0 - 2 * day, to: T0 - day + 1 } });
     // Newest first.
     expect(range.map((t) => t.id)).toEqual([t3.id, t2.id]);
     expect((await engine.timers.list()).map((t) => t.id)).toEqual([running.id, t3.id, t2.id, t1.id]);
   });
 
   it('rejects an unknown field in a where filter (a programmer error, not SQL)', async () => {
+    // @ts-expect-error: not a field of tasks
     await expect(engine.tasks.list({ where: { 'title; DROP TABLE tasks': 'x' } })).rejects.toThrow(
       /unknown field/,
     );
@@ -268,6 +267,7 @@ describe('bad input throws ClientError and changes nothing', () => {
   });
 
   const cases: [string, () => Promise<unknown>, string][] = [
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['unknown status', () => engine.tasks.create({ title: 'x', status: 'blocked' }), 'invalid_input'],
     ['title too long', () => engine.tasks.create({ title: 'x'.repeat(501) }), 'invalid_input'],
     [
@@ -276,11 +276,14 @@ describe('bad input throws ClientError and changes nothing', () => {
       'invalid_input',
     ],
     ['empty title', () => engine.tasks.create({ title: '' }), 'invalid_input'],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['missing title', () => engine.tasks.create({ description: 'no title' }), 'invalid_input'],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['unknown field', () => engine.tasks.create({ title: 'x', priority: 3 }), 'invalid_input'],
     ['bad colour', () => engine.projects.create({ name: 'P', color: 'red' }), 'invalid_input'],
     ['bad colour #rgb', () => engine.projects.create({ name: 'P', color: '#fff' }), 'invalid_input'],
     ['bad project id', () => engine.tasks.create({ title: 'x', project_id: 'not-a-uuid' }), 'invalid_input'],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['wrong type', () => engine.tasks.create({ title: 42 }), 'invalid_input'],
     ['NUL in text', () => engine.tasks.create({ title: 'a\u0000b' }), 'invalid_input'],
     [
@@ -298,14 +301,19 @@ describe('bad input throws ClientError and changes nothing', () => {
       () => engine.timers.update(timer.id, { started_at: T0 + 1 }),
       'invalid_input',
     ],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['unknown status on update', () => engine.tasks.update(task.id, { status: 'blocked' }), 'invalid_input'],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['unknown field on update', () => engine.tasks.update(task.id, { priority: 1 }), 'invalid_input'],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['clearing a required field', () => engine.tasks.update(task.id, { title: null }), 'invalid_input'],
     [
       'changing the id',
+      // @ts-expect-error: refused by the types too; this checks the runtime guard
       () => engine.tasks.update(task.id, { id: '00000000-0000-0000-0000-000000000000' }),
       'invalid_input',
     ],
+    // @ts-expect-error: refused by the types too; this checks the runtime guard
     ['changing created_at', () => engine.tasks.update(task.id, { created_at: 1 }), 'invalid_input'],
     [
       'update of unknown id',
@@ -342,6 +350,7 @@ describe('bulkCreate', () => {
   it('is all or nothing: one invalid input writes none', async () => {
     const before = await snapshot();
     await expectClientError(
+      // @ts-expect-error: refused by the types too; this checks the runtime guard
       engine.tasks.bulkCreate([{ title: 'a' }, { title: 'b' }, { title: 'c', status: 'nope' }]),
       'invalid_input',
     );

@@ -1,13 +1,17 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
+  type CreateInput,
   codePointLength,
   ENTITIES,
   ENTITY_NAMES,
   getEntity,
   isUuid,
+  type Patch,
   quotable,
+  type Row,
+  type TaskStatus,
   validateData,
   withDefaults,
 } from './entities.ts';
@@ -286,5 +290,64 @@ describe('quotable (names from a request inside stored messages)', () => {
     const pairAtCut = `${'k'.repeat(99)}😀${'k'.repeat(10)}`;
     expect(quotable(pairAtCut)).toBe(`${'k'.repeat(99)}…`);
     expect(quotable(pairAtCut).isWellFormed()).toBe(true);
+  });
+});
+
+describe('row types inferred from the registry', () => {
+  it('type every field of a row as the registry declares it (nullable fields may be null)', () => {
+    expectTypeOf<Row<'tasks'>>().toEqualTypeOf<{
+      id: string;
+      title: string;
+      description: string | null;
+      status: TaskStatus;
+      project_id: string | null;
+      due_at: number | null;
+      created_at: number;
+      updated_at: number;
+    }>();
+    expectTypeOf<Row<'projects'>['archived']>().toEqualTypeOf<boolean>();
+    expectTypeOf<Row<'timers'>['stopped_at']>().toEqualTypeOf<number | null>();
+    // The static type and the runtime registry name the same fields, in the same order.
+    const row: Row<'timers'> = {
+      id: UUID,
+      task_id: null,
+      project_id: null,
+      note: null,
+      started_at: T0,
+      stopped_at: null,
+      created_at: T0,
+      updated_at: T0,
+    };
+    expect(Object.keys(row).slice(1)).toEqual(ENTITIES.timers.fieldNames);
+  });
+
+  it('require exactly the required fields on create, and refuse created_at in a patch', () => {
+    expectTypeOf<CreateInput<'tasks'>>().toEqualTypeOf<{
+      title: string;
+      description?: string | null;
+      status?: TaskStatus;
+      project_id?: string | null;
+      due_at?: number | null;
+      created_at?: number;
+      updated_at?: number;
+    }>();
+    expectTypeOf<CreateInput<'timers'>['started_at']>().toEqualTypeOf<number>();
+    expectTypeOf<Patch<'projects'>>().toEqualTypeOf<{
+      name?: string;
+      color?: string | null;
+      archived?: boolean;
+      updated_at?: number;
+    }>();
+    // @ts-expect-error: a task needs a title
+    const noTitle: CreateInput<'tasks'> = { status: 'done' };
+    // @ts-expect-error: not a status
+    const badStatus: Patch<'tasks'> = { status: 'later' };
+    // @ts-expect-error: created_at cannot be changed
+    const moved: Patch<'tasks'> = { created_at: T0 };
+    expect(validateData(ENTITIES.tasks, { ...noTitle, ...task }, 'create')).toBeNull();
+    expect(validateData(ENTITIES.tasks, badStatus, 'update')).toMatch(/^status:/);
+    expect(moved).toEqual({ created_at: T0 });
+    const required = ENTITIES.tasks.fields.filter((f) => f.required).map((f) => f.name);
+    expect(required).toEqual(['title', 'created_at', 'updated_at']);
   });
 });

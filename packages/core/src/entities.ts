@@ -80,12 +80,12 @@ function storable(s: string): boolean {
 }
 
 /** A field type: the Zod schema that words problems, and the same rule as a plain predicate. */
-interface FieldType {
-  schema: z.ZodType<string | number | boolean>;
+interface FieldType<T extends string | number | boolean = string | number | boolean> {
+  schema: z.ZodType<T>;
   accepts: (v: unknown) => boolean;
 }
 
-function text(min: number, max: number): FieldType {
+function text(min: number, max: number): FieldType<string> {
   const lengthOk = (s: string) => {
     const n = s.length < min || s.length > max * 2 ? -1 : codePointLength(s);
     return n >= min && n <= max;
@@ -98,56 +98,121 @@ function text(min: number, max: number): FieldType {
     accepts: (v) => typeof v === 'string' && storable(v) && lengthOk(v),
   };
 }
-const integer: FieldType = {
+const integer: FieldType<number> = {
   schema: z
     .number({ error: 'must be an integer' })
     .refine((n) => Number.isSafeInteger(n), 'must be an integer'),
   accepts: (v) => Number.isSafeInteger(v),
 };
-const epoch: FieldType = {
-  schema: integer.schema.refine((n) => (n as number) >= 0, 'must be a non-negative ms epoch'),
+const epoch: FieldType<number> = {
+  schema: integer.schema.refine((n) => n >= 0, 'must be a non-negative ms epoch'),
   accepts: (v) => Number.isSafeInteger(v) && (v as number) >= 0,
 };
-const uuid: FieldType = {
+const uuid: FieldType<string> = {
   schema: z.string({ error: 'must be a UUID' }).refine((s) => isUuid(s), 'must be a UUID'),
   accepts: isUuid,
 };
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
-const color: FieldType = {
+const color: FieldType<string> = {
   schema: z
     .string({ error: 'must be a #rrggbb colour' })
     .refine((s) => COLOR_RE.test(s), 'must be a #rrggbb colour'),
   accepts: (v) => typeof v === 'string' && COLOR_RE.test(v),
 };
-const boolean: FieldType = {
+const boolean: FieldType<boolean> = {
   schema: z.boolean({ error: 'must be a boolean' }),
   accepts: (v) => typeof v === 'boolean',
 };
-function oneOf(values: readonly [string, ...string[]]): FieldType {
+function oneOf<const V extends readonly [string, ...string[]]>(values: V): FieldType<V[number]> {
   return {
-    schema: z.enum(values, { error: `must be one of ${values.join(', ')}` }),
+    schema: z.enum(values, { error: `must be one of ${values.join(', ')}` }) as z.ZodType<V[number]>,
     accepts: (v) => typeof v === 'string' && values.includes(v),
   };
 }
 
+/** How the registry declares one field; `as const` keeps its flags literal so the row types can be inferred. */
 interface FieldDef {
-  kind: FieldKind;
-  type: FieldType;
-  nullable?: boolean;
-  required?: boolean;
-  default?: FieldValue;
+  readonly kind: FieldKind;
+  readonly type: FieldType;
+  readonly nullable?: boolean;
+  readonly required?: boolean;
+  readonly default?: FieldValue;
 }
+
+/** The fields every entity has after its own. */
+const TIMESTAMPS = {
+  created_at: { kind: 'integer', type: epoch, required: true },
+  updated_at: { kind: 'integer', type: epoch, required: true },
+} as const satisfies Record<string, FieldDef>;
+
+/**
+ * The declarations of every entity's own fields. The runtime registry (`ENTITIES`) and the static row types
+ * (`Row`, `CreateInput`, `Patch`) are both derived from this one object.
+ */
+const ENTITY_DEFS = {
+  projects: {
+    name: { kind: 'text', type: text(1, 200), required: true },
+    color: { kind: 'text', type: color, nullable: true },
+    archived: { kind: 'boolean', type: boolean, default: false },
+  },
+  tasks: {
+    title: { kind: 'text', type: text(1, 500), required: true },
+    description: { kind: 'text', type: text(0, 10_000), nullable: true },
+    status: { kind: 'text', type: oneOf(TASK_STATUSES), default: 'todo' },
+    project_id: { kind: 'uuid', type: uuid, nullable: true },
+    due_at: { kind: 'integer', type: integer, nullable: true },
+  },
+  timers: {
+    task_id: { kind: 'uuid', type: uuid, nullable: true },
+    project_id: { kind: 'uuid', type: uuid, nullable: true },
+    note: { kind: 'text', type: text(0, 1_000), nullable: true },
+    started_at: { kind: 'integer', type: epoch, required: true },
+    stopped_at: { kind: 'integer', type: epoch, nullable: true },
+  },
+} as const satisfies Record<EntityName, Record<string, FieldDef>>;
+
+type Defs<E extends EntityName> = (typeof ENTITY_DEFS)[E] & typeof TIMESTAMPS;
+type ValueOf<D> = D extends { type: FieldType<infer T> }
+  ? D extends { nullable: true }
+    ? T | null
+    : T
+  : never;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The names of an entity's fields (its columns besides `id`). */
+export type FieldName<E extends EntityName> = keyof Defs<E> & string;
+
+/** An entity's fields as stored: every field present, typed by the registry (nullable fields may be null). */
+export type Fields<E extends EntityName> = Simplify<{ -readonly [K in FieldName<E>]: ValueOf<Defs<E>[K]> }>;
+
+/** A live row as it is read (like Drizzle's `$inferSelect`): its `id` and every field. */
+export type Row<E extends EntityName> = Simplify<{ id: string } & Fields<E>>;
+
+type RequiredKeys<E extends EntityName> = {
+  [K in FieldName<E>]: Defs<E>[K] extends { required: true } ? K : never;
+}[FieldName<E>];
+
+/**
+ * What a CREATE takes (like Drizzle's `$inferInsert`): required fields must be there, the others fall back to
+ * their defaults. `created_at`/`updated_at` are required on the wire; repositories fill them in.
+ */
+export type CreateInput<E extends EntityName> = Simplify<
+  { [K in Exclude<RequiredKeys<E>, keyof typeof TIMESTAMPS>]: Fields<E>[K] } & {
+    [K in Exclude<FieldName<E>, Exclude<RequiredKeys<E>, keyof typeof TIMESTAMPS>>]?: Fields<E>[K];
+  }
+>;
+
+/** What an UPDATE takes: any fields but `created_at` (`null` clears a nullable one). */
+export type Patch<E extends EntityName> = Simplify<{
+  [K in Exclude<FieldName<E>, 'created_at'>]?: Fields<E>[K];
+}>;
 
 function defineEntity(
   name: EntityName,
-  defs: Record<string, FieldDef>,
+  defs: Readonly<Record<string, FieldDef>>,
   check: EntitySpec['check'] = () => null,
 ): EntitySpec {
-  const all: Record<string, FieldDef> = {
-    ...defs,
-    created_at: { kind: 'integer', type: epoch, required: true },
-    updated_at: { kind: 'integer', type: epoch, required: true },
-  };
+  const all: Record<string, FieldDef> = { ...defs, ...TIMESTAMPS };
   const fields = Object.entries(all).map(([fname, d]): FieldSpec => {
     const nullable = d.nullable ?? false;
     return {
@@ -170,34 +235,14 @@ function defineEntity(
 }
 
 export const ENTITIES: Readonly<Record<EntityName, EntitySpec>> = {
-  projects: defineEntity('projects', {
-    name: { kind: 'text', type: text(1, 200), required: true },
-    color: { kind: 'text', type: color, nullable: true },
-    archived: { kind: 'boolean', type: boolean, default: false },
+  projects: defineEntity('projects', ENTITY_DEFS.projects),
+  tasks: defineEntity('tasks', ENTITY_DEFS.tasks),
+  timers: defineEntity('timers', ENTITY_DEFS.timers, (row) => {
+    const { started_at: s, stopped_at: e } = row;
+    return typeof s === 'number' && typeof e === 'number' && e < s
+      ? 'stopped_at: must be >= started_at'
+      : null;
   }),
-  tasks: defineEntity('tasks', {
-    title: { kind: 'text', type: text(1, 500), required: true },
-    description: { kind: 'text', type: text(0, 10_000), nullable: true },
-    status: { kind: 'text', type: oneOf(TASK_STATUSES), default: 'todo' },
-    project_id: { kind: 'uuid', type: uuid, nullable: true },
-    due_at: { kind: 'integer', type: integer, nullable: true },
-  }),
-  timers: defineEntity(
-    'timers',
-    {
-      task_id: { kind: 'uuid', type: uuid, nullable: true },
-      project_id: { kind: 'uuid', type: uuid, nullable: true },
-      note: { kind: 'text', type: text(0, 1_000), nullable: true },
-      started_at: { kind: 'integer', type: epoch, required: true },
-      stopped_at: { kind: 'integer', type: epoch, nullable: true },
-    },
-    (row) => {
-      const { started_at: s, stopped_at: e } = row;
-      return typeof s === 'number' && typeof e === 'number' && e < s
-        ? 'stopped_at: must be >= started_at'
-        : null;
-    },
-  ),
 };
 
 /** The registry entry for `name`, or undefined for anything that is not an entity (safe against `__proto__`). */

@@ -1,7 +1,15 @@
 import { join } from 'node:path';
-import { Engine, type Entity, type SqliteDriver, StorageError } from '@selftracker/client';
+import {
+  Engine,
+  type Entity,
+  type Filter,
+  type SqliteDriver,
+  StorageError,
+  type Task,
+} from '@selftracker/client';
 import { openNodeDriver } from '@selftracker/client/node';
 import { tempDir } from '@selftracker/client/testing';
+import type { EntityName } from '@selftracker/core';
 import { MutationObserver, QueryClient, QueryObserver } from '@tanstack/react-query';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
@@ -72,14 +80,15 @@ afterEach(async () => {
 });
 
 /** A live list, as a mounted `useTasks(filter)` would hold it. */
-function watch(entity: 'tasks' | 'projects' | 'timers', filter?: object) {
-  const observer = new QueryObserver<Entity[]>(qc, listQueryOptions(engine, entity, filter) as never);
+function watch<E extends EntityName>(entity: E, filter?: Filter<E>) {
+  type Rows = Entity<E>[];
+  const observer = new QueryObserver<Rows>(qc, listQueryOptions(engine, entity, filter));
   const unsubscribe = observer.subscribe(() => {});
   return {
     rows: () => observer.getCurrentResult().data,
     /** Resolves when the list satisfies `check` (queries settle asynchronously). */
-    until: (check: (rows: Entity[]) => boolean) =>
-      new Promise<Entity[]>((resolve) => {
+    until: (check: (rows: Rows) => boolean) =>
+      new Promise<Rows>((resolve) => {
         const test = () => {
           const d = observer.getCurrentResult().data;
           if (d && !observer.getCurrentResult().isFetching && check(d)) {
@@ -93,13 +102,13 @@ function watch(entity: 'tasks' | 'projects' | 'timers', filter?: object) {
     unsubscribe,
   };
 }
-const titles = (rows: Entity[] | undefined) => rows?.map((r) => r.title);
+const titles = (rows: Task[] | undefined) => rows?.map((r) => r.title);
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('queries', () => {
   it('lists with the key shape ["selftracker", entity, filter], offline, and refetch on engine.onChange', async () => {
-    const opts = listQueryOptions(engine, 'tasks', { status: 'done' });
-    expect(opts.queryKey).toEqual(['selftracker', 'tasks', { status: 'done' }]);
+    const opts = listQueryOptions(engine, 'tasks', { status: ['done'] });
+    expect(opts.queryKey).toEqual(['selftracker', 'tasks', { status: ['done'] }]);
     expect(opts.networkMode).toBe('always');
     const all = watch('tasks');
     expect(await all.until(() => true)).toEqual([]);
@@ -119,16 +128,17 @@ describe('queries', () => {
     await engine.timers.create({ started_at: t0 - 10_000, stopped_at: t0 - 5_000, project_id: p.id });
     await engine.timers.start({ note: 'now' });
 
-    const get = (entity: 'tasks' | 'projects' | 'timers', filter: object) =>
-      qc.fetchQuery(listQueryOptions(engine, entity, filter) as never) as Promise<Entity[]>;
-    expect(titles(await get('tasks', { project_id: p.id }))).toEqual(['a']);
-    expect(titles(await get('tasks', { project_id: null }))).toEqual(['b']);
-    expect(titles(await get('tasks', { status: 'done' }))).toEqual(['b']);
+    const get = <E extends EntityName>(entity: E, filter: Filter<E>) =>
+      qc.fetchQuery(listQueryOptions(engine, entity, filter)) as Promise<Entity<E>[]>;
+    expect(titles(await get('tasks', { projectId: p.id }))).toEqual(['a']);
+    expect(titles(await get('tasks', { projectId: null }))).toEqual(['b']);
+    expect(titles(await get('tasks', { status: ['done'] }))).toEqual(['b']);
+    expect(titles(await get('tasks', { status: ['todo', 'done'], search: 'B' }))).toEqual(['b']);
     expect((await get('projects', { archived: false })).map((r) => r.name)).toEqual(['Home']);
     expect((await get('projects', { archived: true })).map((r) => r.name)).toEqual(['Old']);
     expect((await get('timers', { running: true })).map((r) => r.note)).toEqual(['now']);
     expect((await get('timers', { running: false })).map((r) => r.project_id)).toEqual([p.id]);
-    expect(await get('timers', { project_id: p.id })).toHaveLength(1);
+    expect(await get('timers', { projectId: p.id })).toHaveLength(1);
     expect(await get('timers', { from: t0 - 20_000, to: t0 - 9_000 })).toHaveLength(1); // overlaps the old one
     expect(await get('timers', { from: t0 - 4_000 })).toHaveLength(1); // only the running one
   });
@@ -136,8 +146,8 @@ describe('queries', () => {
 
 describe('optimistic mutations', () => {
   it('shows a created task before the engine write resolves, then the stored row', async () => {
-    const list = watch('tasks', { status: 'todo' });
-    const done = watch('tasks', { status: 'done' });
+    const list = watch('tasks', { status: ['todo'] });
+    const done = watch('tasks', { status: ['done'] });
     await list.until(() => true);
     await done.until(() => true);
     const release = gate.pause();
@@ -155,6 +165,23 @@ describe('optimistic mutations', () => {
     expect(await engine.tasks.get(created.id)).toMatchObject({ title: 'Buy milk' });
     list.unsubscribe();
     done.unsubscribe();
+  });
+
+  it('places an optimistic row where the stored list will have it (non-ASCII names sort as SQLite does)', async () => {
+    for (const name of ['alpha', 'Zeta', 'Beta']) await engine.projects.create({ name });
+    const list = watch('projects');
+    await list.until((r) => r.length === 3);
+    const release = gate.pause();
+    const m = new MutationObserver(qc, createOptions(engine, qc, 'projects')).mutate({ name: 'Émile' });
+    await tick();
+    const shown = list.rows()?.map((r) => r.name);
+    release();
+    await m;
+    const stored = await list.until((r) => r.length === 4 && !r.some((x) => x.id.startsWith('optimistic-')));
+    // COLLATE NOCASE folds ASCII only and orders by code point: "É" (U+00C9) comes after "Z".
+    expect(shown).toEqual(['alpha', 'Beta', 'Zeta', 'Émile']);
+    expect(stored.map((r) => r.name)).toEqual(shown);
+    list.unsubscribe();
   });
 
   it('rolls back an update whose write fails, and the stored row stays as it was', async () => {
@@ -190,7 +217,7 @@ describe('optimistic mutations', () => {
 
   it('moves an updated task between filtered lists and rolls back a delete of a vanished row', async () => {
     const t = await engine.tasks.create({ title: 'Move me' });
-    const todo = watch('tasks', { status: 'todo' });
+    const todo = watch('tasks', { status: ['todo'] });
     await todo.until((r) => r.length === 1);
     const release = gate.pause();
     const upd = new MutationObserver(qc, updateOptions(engine, qc, 'tasks')).mutate({

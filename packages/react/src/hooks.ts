@@ -1,7 +1,14 @@
-import type { Entity, SyncStatus } from '@selftracker/client';
+import type {
+  Project,
+  ProjectFilter,
+  SyncStatus,
+  Task,
+  TaskFilter,
+  Timer,
+  TimerFilter,
+} from '@selftracker/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useSyncExternalStore } from 'react';
-import type { ProjectFilter, TaskFilter, TimerFilter } from './keys.ts';
 import {
   createOptions,
   deleteOptions,
@@ -12,15 +19,15 @@ import {
 import { useEngine } from './provider.ts';
 import { listQueryOptions } from './queries.ts';
 
-/** Tasks, optionally by status and/or project (`project_id: null`: tasks without a project). */
+/** Tasks in creation order, optionally by status (any of), project (`null`: none), due date or title text. */
 export const useTasks = (filter?: TaskFilter) =>
-  useQuery<Entity[]>(listQueryOptions(useEngine(), 'tasks', filter));
-/** Projects, optionally only archived or only active ones. */
+  useQuery<Task[]>(listQueryOptions(useEngine(), 'tasks', filter));
+/** Projects by name (case-insensitive), optionally only archived or only active ones, or by name text. */
 export const useProjects = (filter?: ProjectFilter) =>
-  useQuery<Entity[]>(listQueryOptions(useEngine(), 'projects', filter));
+  useQuery<Project[]>(listQueryOptions(useEngine(), 'projects', filter));
 /** Timers, newest first, optionally running/stopped, by task or project, overlapping [from, to). */
 export const useTimers = (filter?: TimerFilter) =>
-  useQuery<Entity[]>(listQueryOptions(useEngine(), 'timers', filter));
+  useQuery<Timer[]>(listQueryOptions(useEngine(), 'timers', filter));
 
 export const useCreateTask = () => useMutation(createOptions(useEngine(), useQueryClient(), 'tasks'));
 export const useUpdateTask = () => useMutation(updateOptions(useEngine(), useQueryClient(), 'tasks'));

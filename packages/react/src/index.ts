@@ -1,11 +1,15 @@
+export type {
+  Entity,
+  Filter,
+  Project,
+  ProjectFilter,
+  Task,
+  TaskFilter,
+  Timer,
+  TimerFilter,
+} from '@selftracker/client';
 export * from './hooks.ts';
-export {
-  type Filter,
-  type ProjectFilter,
-  selftrackerKeys,
-  type TaskFilter,
-  type TimerFilter,
-} from './keys.ts';
+export { selftrackerKeys } from './keys.ts';
 export {
   createOptions,
   deleteOptions,
@@ -17,4 +21,4 @@ export {
   updateOptions,
 } from './mutations.ts';
 export { connectEngine, SelfTrackerProvider, type SelfTrackerProviderProps, useEngine } from './provider.ts';
-export { listProjects, listQueryOptions, listTasks, listTimers, matchesFilter } from './queries.ts';
+export { listQueryOptions } from './queries.ts';
