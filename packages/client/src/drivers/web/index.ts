@@ -1,11 +1,5 @@
-import {
-  createMutex,
-  type SqliteDriver,
-  type SqliteExecutor,
-  type SqlParams,
-  StorageError,
-  withScopedExecutor,
-} from '../../driver.ts';
+import { type SqliteDriver, type SqliteExecutor, type SqlParams, StorageError } from '../../driver.ts';
+import { createMutex, withScopedExecutor } from '../kit.ts';
 import { createWorkerHost, type WorkerHost } from './worker-host.ts';
 
 export { type BrowserConnectivity, createBrowserConnectivity } from './connectivity.ts';

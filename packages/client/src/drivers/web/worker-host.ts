@@ -1,4 +1,5 @@
-import { createMutex, StorageError, type StorageErrorCode } from '../../driver.ts';
+import { StorageError, type StorageErrorCode } from '../../driver.ts';
+import { createMutex } from '../kit.ts';
 import type { WorkerFailure, WorkerRequest, WorkerResponse } from './protocol.ts';
 
 type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
