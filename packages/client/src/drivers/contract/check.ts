@@ -76,3 +76,16 @@ export function storageError(e: unknown, code?: StorageErrorCode, label?: string
     fail(`expected StorageError '${code}', got '${e.code}' (${e.message})`, label);
   return e;
 }
+
+/** `p`'s value, failing when it takes longer than `ms` (for what must happen promptly, not eventually). */
+export async function within<T>(ms: number, p: Promise<T>, label: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckFailure(`${label}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

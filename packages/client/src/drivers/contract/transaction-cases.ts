@@ -1,6 +1,6 @@
 /** Contract cases: transactions (commit, rollback, serializability, isolation, the scoped executor). */
 import type { SqliteExecutor } from '../../driver.ts';
-import { equal, ok, rejection, same, storageError } from './check.ts';
+import { equal, ok, rejection, same, storageError, within } from './check.ts';
 import type { ContractCase } from './runner.ts';
 
 /** A promise with its resolver, to hold a transaction open at a known point. */
@@ -204,7 +204,12 @@ export const transactionCases: ContractCase[] = [
         await tx.exec("INSERT INTO t (id, v) VALUES (3, 'after vanishing')");
       });
       await inside.promise;
-      await vanish(caller);
+      try {
+        // Promptly: a lease timeout would release it too, but only much later.
+        await within(5_000, vanish(caller), 'the far side rolled back when its caller vanished');
+      } finally {
+        release.open(); // the caller's function goes on, as a page's code might before it is gone
+      }
       // The other connection can write at once (the lock was released) and never sees the half transaction.
       await db.exec("INSERT INTO t (id, v) VALUES (4, 'other')");
       equal(await db.query('SELECT id, v FROM t ORDER BY id'), [
@@ -212,7 +217,6 @@ export const transactionCases: ContractCase[] = [
         { id: 4, v: 'other' },
       ]);
       // The vanished caller's transaction fails instead of writing anywhere.
-      release.open();
       storageError(await rejection(abandoned), undefined, 'the abandoned transaction');
       equal(await db.query('SELECT count(*) AS n FROM t'), [{ n: 2 }]);
     },
