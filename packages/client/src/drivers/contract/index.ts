@@ -11,7 +11,7 @@ import { basicCases } from './basic-cases.ts';
 import type { ContractCase } from './runner.ts';
 import { transactionCases } from './transaction-cases.ts';
 
-export { CheckFailure, deepEqual } from './check.ts';
+export { CheckFailure, deepEqual, within } from './check.ts';
 export {
   type CaseContext,
   type CaseResult,
@@ -22,6 +22,7 @@ export {
   skipReason,
   throwIfFailed,
 } from './runner.ts';
+export { holdTransaction } from './transaction-cases.ts';
 
 /** Every contract case, in order. */
 export const driverContract: readonly ContractCase[] = [...basicCases, ...transactionCases];

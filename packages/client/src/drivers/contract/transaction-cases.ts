@@ -1,5 +1,5 @@
 /** Contract cases: transactions (commit, rollback, serializability, isolation, the scoped executor). */
-import type { SqliteExecutor } from '../../driver.ts';
+import type { SqliteDriver, SqliteExecutor } from '../../driver.ts';
 import { equal, ok, rejection, same, storageError, within } from './check.ts';
 import type { ContractCase } from './runner.ts';
 
@@ -10,6 +10,26 @@ function gate(): { promise: Promise<void>; open(): void } {
     open = r;
   });
   return { promise, open };
+}
+
+/**
+ * A transaction on `db` held open between `first` and `then` until `resume()`: `inside` settles once `first`
+ * ran (or the transaction failed before), `done` is the transaction's own promise.
+ */
+export function holdTransaction(
+  db: SqliteDriver,
+  first: (tx: SqliteExecutor) => Promise<unknown>,
+  then: (tx: SqliteExecutor) => Promise<unknown>,
+): { inside: Promise<unknown>; resume(): void; done: Promise<void> } {
+  const entered = gate();
+  const release = gate();
+  const done = db.transaction(async (tx) => {
+    await first(tx);
+    entered.open();
+    await release.promise;
+    await then(tx);
+  });
+  return { inside: Promise.race([entered.promise, done]), resume: release.open, done };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -170,18 +190,15 @@ export const transactionCases: ContractCase[] = [
     async run({ db, reopen }) {
       await db.exec("INSERT INTO u (k, n) VALUES ('a', 100), ('b', 0)");
       const other = await reopen();
-      const release = gate();
-      const inside = gate();
-      const tx = db.transaction(async (t) => {
-        await t.exec("UPDATE u SET n = n - 50 WHERE k = 'a'");
-        inside.open();
-        await release.promise;
-        await t.exec("UPDATE u SET n = n + 50 WHERE k = 'b'");
-      });
-      await inside.promise;
+      const held = holdTransaction(
+        db,
+        (t) => t.exec("UPDATE u SET n = n - 50 WHERE k = 'a'"),
+        (t) => t.exec("UPDATE u SET n = n + 50 WHERE k = 'b'"),
+      );
+      await held.inside;
       equal(await other.query('SELECT sum(n) AS s FROM u'), [{ s: 100 }]);
-      release.open();
-      await tx;
+      held.resume();
+      await held.done;
       equal(await other.query('SELECT k, n FROM u ORDER BY k'), [
         { k: 'a', n: 50 },
         { k: 'b', n: 50 },
@@ -194,21 +211,20 @@ export const transactionCases: ContractCase[] = [
     async run({ db, reopen, vanish }) {
       await db.exec("INSERT INTO t (id, v) VALUES (1, 'before')");
       const caller = await reopen();
-      const inside = gate();
-      const release = gate();
-      const abandoned = caller.transaction(async (tx) => {
-        await tx.exec("UPDATE t SET v = 'half' WHERE id = 1");
-        await tx.exec("INSERT INTO t (id, v) VALUES (2, 'half')");
-        inside.open();
-        await release.promise;
-        await tx.exec("INSERT INTO t (id, v) VALUES (3, 'after vanishing')");
-      });
-      await inside.promise;
+      const held = holdTransaction(
+        caller,
+        async (tx) => {
+          await tx.exec("UPDATE t SET v = 'half' WHERE id = 1");
+          await tx.exec("INSERT INTO t (id, v) VALUES (2, 'half')");
+        },
+        (tx) => tx.exec("INSERT INTO t (id, v) VALUES (3, 'after vanishing')"),
+      );
+      await held.inside;
       try {
         // Promptly: a lease timeout would release it too, but only much later.
         await within(5_000, vanish(caller), 'the far side rolled back when its caller vanished');
       } finally {
-        release.open(); // the caller's function goes on, as a page's code might before it is gone
+        held.resume(); // the caller's function goes on, as a page's code might before it is gone
       }
       // The other connection can write at once (the lock was released) and never sees the half transaction.
       await db.exec("INSERT INTO t (id, v) VALUES (4, 'other')");
@@ -217,7 +233,7 @@ export const transactionCases: ContractCase[] = [
         { id: 4, v: 'other' },
       ]);
       // The vanished caller's transaction fails instead of writing anywhere.
-      storageError(await rejection(abandoned), undefined, 'the abandoned transaction');
+      storageError(await rejection(held.done), undefined, 'the abandoned transaction');
       equal(await db.query('SELECT count(*) AS n FROM t'), [{ n: 2 }]);
     },
   },

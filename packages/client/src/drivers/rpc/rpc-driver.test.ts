@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type SqliteDriver, StorageError } from '../../driver.ts';
 import { tempDir } from '../../testing/index.ts';
+import { holdTransaction } from '../contract/index.ts';
 import { describeContract } from '../contract/vitest.ts';
 import { openNodeDriver } from '../node/index.ts';
 import { createChannelPair, createRpcDriver, type RpcRequest, type RpcResponse, serveRpc } from './index.ts';
@@ -38,33 +39,22 @@ describeContract({
 describe('rpc driver leases', () => {
   afterEach(() => void vi.useRealTimers());
 
-  function gate() {
-    let open!: () => void;
-    const promise = new Promise<void>((r) => {
-      open = r;
-    });
-    return { promise, open };
-  }
-
   it('rolls back a transaction whose caller is silent for the lease timeout, and frees the database', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { driver } = openOverChannel('lease-timeout.db', 1_000);
     const other = openNodeDriver(join(dir.path, 'lease-timeout.db'));
     await driver.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v)');
-    const inside = gate();
-    const resume = gate();
-    const silent = driver.transaction(async (tx) => {
-      await tx.exec("INSERT INTO t (id, v) VALUES (1, 'half')");
-      inside.open();
-      await resume.promise;
-      await tx.exec("INSERT INTO t (id, v) VALUES (2, 'late')");
-    });
-    await inside.promise;
+    const held = holdTransaction(
+      driver,
+      (tx) => tx.exec("INSERT INTO t (id, v) VALUES (1, 'half')"),
+      (tx) => tx.exec("INSERT INTO t (id, v) VALUES (2, 'late')"),
+    );
+    await held.inside;
     await vi.advanceTimersByTimeAsync(1_001);
     // Without the rollback this write would wait for the lock and fail with 'busy'.
     await other.exec("INSERT INTO t (id, v) VALUES (3, 'other')");
-    resume.open();
-    const err = await silent.catch((e: unknown) => e);
+    held.resume();
+    const err = await held.done.catch((e: unknown) => e);
     expect(StorageError.is(err) && err.code).toBe('closed');
     expect(await other.query('SELECT id, v FROM t')).toEqual([{ id: 3, v: 'other' }]);
     await driver.close();
