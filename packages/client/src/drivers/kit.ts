@@ -117,7 +117,7 @@ export function createStatementCache<S>(
  * Runs `fn` with an executor that is only valid while it runs: a write that escapes `fn` (a floating promise)
  * must not run outside the transaction's lock, where it would break the single-writer rule.
  */
-export async function withScopedExecutor<T>(
+async function withScopedExecutor<T>(
   raw: SqliteExecutor,
   fn: (tx: SqliteExecutor) => Promise<T>,
 ): Promise<T> {

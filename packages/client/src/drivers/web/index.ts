@@ -13,7 +13,8 @@ export interface WebDriverOptions {
   /** The database's name in the origin's private file system, e.g. `selftracker-<user>.db`. */
   file: string;
   /**
-   * A worker running `worker.ts`, for bundlers that need to create it themselves. By default one worker per
+   * A worker running `worker.ts` (or a tool's own worker that calls `serveDatabaseWorker(self)` from
+   * `@selftracker/client/web/worker`), for bundlers or tools that need to create it themselves. By default one worker per
    * page is created on first use and shared by every driver of the page; it is terminated when the last
    * driver closes. A worker passed here is terminated when the last driver opened on it closes.
    */
