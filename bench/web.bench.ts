@@ -160,41 +160,56 @@ async function coldStart(h: Harness): Promise<number> {
   return pct(samples, 50);
 }
 
+/** Runs each measure in turn and prints its figure at once: one measure failing does not lose the others. */
 async function main() {
   console.log(`bench:web on ${describeChromium()}`);
   const h = await startHarness();
+  const rows: { measure: string; result: string }[] = [];
+  let failed = false;
+  const measure = async (name: string, run: () => Promise<string>) => {
+    try {
+      rows.push({ measure: name, result: await run() });
+      console.log(`${name}: ${rows.at(-1)!.result}`);
+    } catch (e: unknown) {
+      failed = true;
+      console.error(`${name}: failed`, e);
+      rows.push({ measure: name, result: 'failed (see above)' });
+    }
+  };
   try {
-    const latency = await enterLatency(h);
-    const { bulkMs, rawMs } = await bulkVersusRaw(h);
-    const syncMs = await initialSync(h);
-    const coldMs = await coldStart(h);
-    const bulkRate = (BULK_ROWS / bulkMs) * 1000;
-    const rawRate = (BULK_ROWS / rawMs) * 1000;
-    console.table([
-      {
-        measure: `Enter in "New task" → row painted (${ENTER_TASKS} tasks)`,
-        result: `p50 ${pct(latency, 50).toFixed(1)} ms, p95 ${pct(latency, 95).toFixed(1)} ms`,
+    await measure(`Enter in "New task" → row painted (${ENTER_TASKS} tasks)`, async () => {
+      const latency = await enterLatency(h);
+      return `p50 ${pct(latency, 50).toFixed(1)} ms, p95 ${pct(latency, 95).toFixed(1)} ms`;
+    });
+    await measure(
+      `bulkCreate ${BULK_ROWS.toLocaleString('en-US')} tasks, one transaction, web driver`,
+      async () => {
+        const { bulkMs, rawMs } = await bulkVersusRaw(h);
+        const ratio = rawMs / bulkMs; // engine rows/s over raw rows/s
+        return (
+          `${rate(BULK_ROWS, bulkMs)} rows/s (${bulkMs.toFixed(0)} ms); raw sqlite-wasm in the same worker ` +
+          `${rate(BULK_ROWS, rawMs)} rows/s (${rawMs.toFixed(0)} ms); engine/raw = ${ratio.toFixed(3)}`
+        );
       },
-      {
-        measure: `bulkCreate ${BULK_ROWS.toLocaleString('en-US')} tasks, one transaction, web driver`,
-        result: `${rate(BULK_ROWS, bulkMs)} rows/s (${bulkMs.toFixed(0)} ms)`,
+    );
+    await measure(
+      `initial sync of ${SYNC_ROWS.toLocaleString('en-US')} rows into a fresh browser`,
+      async () => {
+        const syncMs = await initialSync(h);
+        return `${rate(SYNC_ROWS, syncMs)} rows/s (${syncMs.toFixed(0)} ms)`;
       },
-      {
-        measure: 'same inserts, raw sqlite-wasm in the same worker',
-        result: `${rate(BULK_ROWS, rawMs)} rows/s (${rawMs.toFixed(0)} ms); engine/raw = ${(bulkRate / rawRate).toFixed(3)}`,
+    );
+    await measure(
+      `cold start: navigation → ${COLD_ROWS.toLocaleString('en-US')} tasks listed (median of 3)`,
+      async () => {
+        return `${(await coldStart(h)).toFixed(0)} ms`;
       },
-      {
-        measure: `initial sync of ${SYNC_ROWS.toLocaleString('en-US')} rows into a fresh browser`,
-        result: `${rate(SYNC_ROWS, syncMs)} rows/s (${syncMs.toFixed(0)} ms)`,
-      },
-      {
-        measure: `cold start: navigation → ${COLD_ROWS.toLocaleString('en-US')} tasks listed (median of 3)`,
-        result: `${coldMs.toFixed(0)} ms`,
-      },
-    ]);
+    );
+    console.table(rows);
   } finally {
     await h.close();
   }
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

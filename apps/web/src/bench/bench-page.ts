@@ -1,19 +1,27 @@
 /**
  * bench.html: storage benchmarks for `npm run bench:web`, in the page so they use the app's own build of the
  * engine and the web driver. `window.__bench.bulkCreate(n)` times `engine.tasks.bulkCreate` through the web
- * driver; `window.__bench.rawInsert(n)` times the same inserts directly on sqlite-wasm in the driver's own worker.
+ * driver; `window.__bench.rawInsert(n)` times the same inserts directly on sqlite-wasm in the driver's own
+ * worker (bench-worker.ts: the production database worker plus the raw baseline), on the same file.
  */
 import { Engine } from '@selftracker/client';
-import { openWebDriver, type WebDriver } from '@selftracker/client/web';
+import { openWebDriver } from '@selftracker/client/web';
+import type { RawInsertRequest } from './bench-worker.ts';
 
-let shared: Promise<{ driver: WebDriver; engine: Engine }> | undefined;
+const file = `bench-${Date.now()}.sqlite3`;
+const vfs = 'selftracker-bench';
+let shared: Promise<{ worker: Worker; engine: Engine }> | undefined;
 
 /** One database for both sides: the engine migrates it, the raw baseline copies its `tasks` table. */
 function openShared() {
   shared ??= (async () => {
-    const driver = await openWebDriver({ file: `bench-${Date.now()}.sqlite3`, vfs: 'selftracker-bench' });
+    const worker = new Worker(new URL('./bench-worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'selftracker-sqlite-bench',
+    });
+    const driver = await openWebDriver({ file, vfs, worker });
     // Never started: no sync, only local writes. The server URL is never contacted.
-    return { driver, engine: await Engine.open({ driver, server: window.location.origin }) };
+    return { worker, engine: await Engine.open({ driver, server: window.location.origin }) };
   })();
   return shared;
 }
@@ -33,8 +41,16 @@ async function bulkCreate(rows: number): Promise<{ ms: number }> {
 
 /** The same inserts straight on sqlite-wasm, in the web driver's own worker, into a copy of `tasks`. */
 async function rawInsert(rows: number): Promise<{ ms: number }> {
-  const { driver } = await openShared();
-  return { ms: await driver.rawInsertBenchmark(rows) };
+  const { worker } = await openShared();
+  const { port1, port2 } = new MessageChannel();
+  const reply = new Promise<{ ms?: number; error?: string }>((resolve) => {
+    port1.onmessage = (ev) => resolve(ev.data);
+  });
+  worker.postMessage({ type: 'bench-raw-insert', file, vfs, rows } satisfies RawInsertRequest, [port2]);
+  const { ms, error } = await reply;
+  port1.close();
+  if (ms === undefined) throw new Error(`the raw baseline failed: ${error}`);
+  return { ms };
 }
 
 Object.defineProperty(window, '__bench', { value: { bulkCreate, rawInsert } });

@@ -1,13 +1,13 @@
 /**
  * The web driver in a real Chromium (system browser via playwright-core): the shared driver contract, one
- * Vitest test per contract case, then what a user would notice: data survives a reload and a browser
+ * Vitest test per contract case (run in the page by the contract's own runner), then what a user would notice: data survives a reload and a browser
  * restart, and a second tab takes over without losing a committed write.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type CaseResult, throwIfFailed } from '../contract/index.ts';
 import { buildPage, chromiumAvailable, launch, serve } from './browser-test/harness.ts';
 import type { PageApi } from './browser-test/page.ts';
-import type { CaseResult } from './browser-test/vitest-shim.ts';
 
 type Api = PageApi;
 const call = <A, R>(page: Page, fn: (st: Api, arg: A) => R, arg: A): Promise<Awaited<R>> =>
@@ -49,9 +49,10 @@ afterAll(async () => {
 describe.skipIf(!available)('web driver in Chromium (opfs-sahpool)', () => {
   describe('SqliteDriver contract', () => {
     for (const name of env?.names ?? []) {
-      it(name, async () => {
+      it(name, async (ctx) => {
         const r: CaseResult = await call(env!.contractPage, (st, n) => st.runContractCase(n), name);
-        if (r.status === 'failed') throw Object.assign(new Error(r.message), { stack: r.stack ?? r.message });
+        if (r.status === 'skipped') ctx.skip(r.reason);
+        throwIfFailed(r);
         expect(r.status).toBe('passed');
       });
     }

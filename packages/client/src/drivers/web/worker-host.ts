@@ -1,101 +1,108 @@
-import { createMutex, StorageError, type StorageErrorCode } from '../../driver.ts';
-import type { WorkerFailure, WorkerRequest, WorkerResponse } from './protocol.ts';
-
-type Request = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
-type Result = Extract<WorkerResponse, { ok: true }>['result'];
-
 /**
- * The main-thread side of one database worker: request/answer by id, shared by every driver opened on it.
- * The worker lives as long as a driver uses it; the last `release()` terminates it.
+ * The page's side of one database worker: opens databases in it, each on its own MessagePort served by the
+ * worker with the RPC protocol, and keeps the worker alive while a driver uses it (the last close
+ * terminates it). A worker that fails ends every driver on it with `StorageError('io')`.
  */
+import { type SqliteDriver, StorageError } from '../../driver.ts';
+import { type FailableChannel, messagePortChannel, type RpcChannel } from '../rpc/channel.ts';
+import { createRpcDriver } from '../rpc/client.ts';
+import { fromWire, type RpcRequest, type RpcResponse } from '../rpc/protocol.ts';
+import type { OpenReply, OpenRequest } from './protocol.ts';
+
+type Port = FailableChannel<RpcRequest, RpcResponse>;
+
 export interface WorkerHost {
-  call(req: Request): Promise<Result>;
-  /** Serializes transactions on one file across the drivers of this worker (BEGIN IMMEDIATE never waits). */
-  fileLock(file: string): <T>(fn: () => Promise<T>) => Promise<T>;
-  retain(): void;
-  release(): Promise<void>;
+  /** Opens `file` on the VFS `vfs` in the worker; the driver's `close()` gives the worker back. */
+  open(file: string, vfs: string): Promise<SqliteDriver>;
 }
 
-const SQLITE_BUSY = 5;
-const SQLITE_LOCKED = 6;
-const SQLITE_CONSTRAINT = 19;
-
-/** Maps a failure reported by the worker (or the worker itself failing) to the one StorageError. */
-export function toStorageError(f: WorkerFailure): StorageError {
-  const cause = Object.assign(
-    new Error(f.message),
-    { name: f.name },
-    f.resultCode === undefined ? {} : { resultCode: f.resultCode },
+/**
+ * Waits for the worker's `OpenReply` (the port's first message), then hands the port on to the RPC driver.
+ * A link that ends before or in between is reported to whichever listens then.
+ */
+async function afterOpenReply(port: Port): Promise<RpcChannel<RpcRequest, RpcResponse>> {
+  let onMessage: (m: unknown) => void = () => {};
+  let onClose: (reason?: unknown) => void = () => {};
+  let closed: { reason?: unknown } | undefined;
+  const reply = new Promise<OpenReply>((resolve, reject) => {
+    onMessage = (m) => resolve(m as OpenReply);
+    onClose = (reason) =>
+      reject(StorageError.is(reason) ? reason : new StorageError('io', 'the database worker is gone'));
+  });
+  port.listen(
+    (m) => onMessage(m),
+    (reason) => {
+      closed = { reason };
+      onClose(reason);
+    },
   );
-  let code: StorageErrorCode = 'io';
-  const primary = f.resultCode === undefined ? undefined : f.resultCode & 0xff;
-  if (f.name === 'StorageError') code = 'closed';
-  else if (primary === SQLITE_CONSTRAINT) code = 'constraint';
-  else if (primary === SQLITE_BUSY || primary === SQLITE_LOCKED) code = 'busy';
-  // OPFS refuses a second set of access handles while another tab (or a dying worker) still holds them.
-  else if (f.name === 'NoModificationAllowedError' || f.name === 'InvalidStateError') code = 'busy';
-  return new StorageError(code, f.message, { cause });
+  const r = await reply;
+  if (!r.ok) {
+    port.close();
+    throw fromWire(r.error);
+  }
+  return {
+    send: (m) => port.send(m),
+    close: () => port.close(),
+    listen(message, close) {
+      onMessage = message as (m: unknown) => void;
+      onClose = close;
+      if (closed) close(closed.reason);
+    },
+  };
 }
 
 /** Wraps a worker. `onEmpty` runs when the last driver released it, before it is terminated. */
 export function createWorkerHost(worker: Worker, onEmpty: () => void): WorkerHost {
-  const pending = new Map<number, { resolve(r: Result): void; reject(e: StorageError): void }>();
-  const fileLocks = new Map<string, ReturnType<typeof createMutex>>();
-  let nextId = 1;
+  const ports = new Set<Port>();
   let refs = 0;
   let dead: StorageError | undefined;
-
   const failAll = (err: StorageError) => {
     dead = err;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
+    for (const p of ports) p.fail(err);
+    ports.clear();
   };
-  worker.addEventListener('message', (ev: MessageEvent<WorkerResponse>) => {
-    const res = ev.data;
-    const p = pending.get(res.id);
-    if (!p) return;
-    pending.delete(res.id);
-    if (res.ok) p.resolve(res.result);
-    else p.reject(toStorageError(res.error));
-  });
   worker.addEventListener('error', (ev: ErrorEvent) => {
     ev.preventDefault();
-    failAll(
-      new StorageError('io', `the database worker failed: ${ev.message || 'it could not start'}`, {
-        cause: ev.error,
-      }),
-    );
+    const why = `the database worker failed: ${ev.message || 'it could not start'}`;
+    failAll(new StorageError('io', why, { cause: ev.error }));
   });
-  worker.addEventListener('messageerror', () =>
-    failAll(new StorageError('io', 'the database worker sent an unreadable message')),
-  );
+  const release = (port: Port) => {
+    ports.delete(port);
+    if (--refs > 0) return;
+    onEmpty();
+    failAll(new StorageError('closed', 'the database worker was terminated'));
+    // The worker paused its VFS when its last connection closed: the OPFS handles are already free.
+    worker.terminate();
+  };
 
   return {
-    async call(req) {
+    async open(file, vfs) {
       if (dead) throw dead;
-      const id = nextId++;
-      return new Promise<Result>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ ...req, id } as WorkerRequest);
-      });
-    },
-    fileLock(file) {
-      let m = fileLocks.get(file);
-      if (!m) {
-        m = createMutex();
-        fileLocks.set(file, m);
-      }
-      return m;
-    },
-    retain() {
+      const { port1, port2 } = new MessageChannel();
+      const port: Port = messagePortChannel(port1);
+      ports.add(port);
       refs++;
-    },
-    async release() {
-      if (--refs > 0) return;
-      onEmpty();
-      failAll(new StorageError('closed', 'the database worker was terminated'));
-      // The worker paused its VFS when its last connection closed: the OPFS handles are already free.
-      worker.terminate();
+      let driver: SqliteDriver;
+      try {
+        worker.postMessage({ type: 'selftracker-open', file, vfs } satisfies OpenRequest, [port2]);
+        driver = createRpcDriver(await afterOpenReply(port));
+      } catch (e: unknown) {
+        release(port);
+        throw e;
+      }
+      let released = false;
+      return {
+        ...driver,
+        close: async () => {
+          try {
+            await driver.close();
+          } finally {
+            if (!released) release(port);
+            released = true;
+          }
+        },
+      };
     },
   };
 }

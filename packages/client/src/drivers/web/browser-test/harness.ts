@@ -49,7 +49,6 @@ export async function buildPage(): Promise<{ dir: string; cleanup(): void }> {
     root: here,
     configFile: false,
     logLevel: 'warn',
-    resolve: { alias: [{ find: /^vitest$/, replacement: join(here, 'vitest-shim.ts') }] },
     optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
     worker: { format: 'es' },
     build: { outDir: dir, emptyOutDir: true, target: 'es2022', minify: false, reportCompressedSize: false },

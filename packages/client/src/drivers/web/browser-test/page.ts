@@ -3,11 +3,13 @@
  * driver, plus app-like helpers for the reload and second-tab scenarios. Everything is on `window.st`.
  */
 import type { SqliteDriver, SqlParams } from '../../../driver.ts';
-import { runDriverContract } from '../../contract.ts';
+import { type DriverFixture, driverContract, runCase, runContract } from '../../contract/index.ts';
 import { acquireDatabaseLock, type DatabaseLock, openWebDriver } from '../index.ts';
-import { cases, runCase } from './vitest-shim.ts';
 
-runDriverContract('web (sqlite-wasm, opfs-sahpool)', (file) => openWebDriver({ file }));
+const fixture: DriverFixture = {
+  name: 'web (sqlite-wasm, opfs-sahpool)',
+  open: (file) => openWebDriver({ file }),
+};
 
 /** One "app" per page: the lock, the driver it guards, and what the user would see. */
 const app: {
@@ -25,12 +27,15 @@ async function openApp(file: string) {
 }
 
 const st = {
-  contractCases: () => cases.map((c) => c.name),
+  contractCases: () => driverContract.map((c) => c.name),
+  /** One contract case by name; its result as data. */
   runContractCase: (name: string) => {
-    const c = cases.find((x) => x.name === name);
+    const c = driverContract.find((x) => x.name === name);
     if (!c) throw new Error(`no contract case ${name}`);
-    return runCase(c);
+    return runCase(fixture, c);
   },
+  /** The whole contract, as a webview or a device page would run it. */
+  runContract: () => runContract(fixture, driverContract),
 
   async start(file: string) {
     app.lock = await acquireDatabaseLock(file, {
