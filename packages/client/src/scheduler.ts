@@ -4,6 +4,7 @@ import {
   isRunning,
   type MachineConfig,
   type MachineInput,
+  type MachineInputBody,
   type MachineState,
   type RoundFailure,
   type RoundStage,
@@ -42,7 +43,7 @@ export interface SchedulerHandlers<R> {
   isUnauthorized(e: unknown): boolean;
 }
 
-type InputBody = MachineInput extends infer I ? (I extends MachineInput ? Omit<I, 'at'> : never) : never;
+type InputBody = MachineInputBody;
 
 interface Waiter<R> {
   resolve(r: R): void;

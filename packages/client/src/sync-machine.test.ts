@@ -3,12 +3,13 @@ import {
   type Effect,
   initialMachine,
   type MachineInput,
+  type MachineInputBody,
   type MachineState,
   type RoundFailure,
   reduce,
 } from './sync-machine.ts';
 
-type Body = MachineInput extends infer I ? (I extends MachineInput ? Omit<I, 'at'> : never) : never;
+type Body = MachineInputBody;
 
 const CONFIG = {
   intervalMs: 30_000,

@@ -110,6 +110,13 @@ export type MachineInput = { readonly at: number } & (
   | { readonly type: 'stream-closed'; readonly unauthorized: boolean }
 );
 
+/** An input as its sender writes it: the interpreter stamps the time. */
+export type MachineInputBody = MachineInput extends infer I
+  ? I extends MachineInput
+    ? Omit<I, 'at'>
+    : never
+  : never;
+
 export type TimerName = 'round' | 'stream';
 
 export type Effect =
