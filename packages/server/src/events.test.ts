@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openPostgres } from './db/database.ts';
+import type { Database } from './db/database.ts';
+import { openPostgres } from './db/postgres.ts';
 import { fakeClock, hlc, newTask, op, pullAll, T0 } from './test-fixtures.ts';
 import { api, createTestDatabase, startTestServer, type TestServer } from './testing/index.ts';
 

@@ -22,7 +22,8 @@ import {
   validateOp,
 } from '@selftracker/core';
 import type { Clock } from '../context.ts';
-import { copyText, type Database, type Sql } from '../db/database.ts';
+import { copyText } from '../db/copy.ts';
+import type { Database, Sql } from '../db/database.ts';
 import { type ChecksumRow, ENTITY_SQL } from '../db/entity-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
