@@ -6,4 +6,4 @@ export { openPglite } from './db/pglite.ts';
 export { openPostgres } from './db/postgres.ts';
 export { keepConnectionsAlive } from './keep-alive.ts';
 export type { PruneResult } from './services/prune.ts';
-export { POKE_CHANNEL } from './services/sync.ts';
+export { POKE_CHANNEL } from './services/push-persist.ts';

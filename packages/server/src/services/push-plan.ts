@@ -127,7 +127,15 @@ interface Draft {
 
 /** Plans a push: operations in array order against `state`, which is left as it is. */
 export function planPush(state: PushState, ops: readonly PreparedOp[], clock: PlanClock): PushPlan {
-  const d: Draft = { state, clock, version: state.version, seen: new Map(), ledger: [], rows: new Map(), results: [] };
+  const d: Draft = {
+    state,
+    clock,
+    version: state.version,
+    seen: new Map(),
+    ledger: [],
+    rows: new Map(),
+    results: [],
+  };
   for (const op of ops) planOne(d, op);
   return { results: d.results, version: d.version, ledger: d.ledger, rows: d.rows, now: clock.now };
 }
@@ -165,8 +173,8 @@ function apply(d: Draft, checked: Operation): OpError | null {
     deletedAt: outcome.row.deleted ? (prev?.deletedAt ?? d.clock.now) : null,
     stored: prev?.stored ?? false,
   };
-  let changed = d.rows.get(op.entity);
-  if (!changed) d.rows.set(op.entity, (changed = new Map()));
+  const changed = d.rows.get(op.entity) ?? new Map<string, StoredRow>();
+  d.rows.set(op.entity, changed);
   changed.set(op.entity_id, row);
   return null;
 }
@@ -187,5 +195,10 @@ function reject(d: Draft, raw: RawOp, error: OpError): void {
   const spec = getEntity(raw.entity);
   const id = isUuid(raw.entity_id) ? raw.entity_id.toLowerCase() : undefined;
   const row = spec && id ? toChange(spec.name, id, rowOf(d, spec.name, id)) : null;
-  d.results.push({ op_id: raw.op_id, status: 'rejected', error: { code: error.code, message: error.message }, row });
+  d.results.push({
+    op_id: raw.op_id,
+    status: 'rejected',
+    error: { code: error.code, message: error.message },
+    row,
+  });
 }
