@@ -82,6 +82,7 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
         deletedAt: (r.deleted_at as number | null) ?? null,
         data,
         hlc: JSON.parse(r.hlc as string) as Record<string, string>,
+        maxHlc: r.max_hlc as string,
         stored: true,
       });
     }
@@ -136,6 +137,7 @@ function writeRows(
       deleted: row.deleted,
       deleted_at: row.deletedAt,
       hlc: row.hlc,
+      max_hlc: row.maxHlc,
     };
     if (!row.deleted) for (const n of names) r[n] = row.data[n];
     updates.push(r);
@@ -144,7 +146,7 @@ function writeRows(
     for (let i = 0; i < fresh.length; i += COPY_CHUNK) {
       let text = '';
       for (const [id, row] of fresh.slice(i, i + COPY_CHUNK)) {
-        text += `${userId}\t${id}\t${row.version}\t${row.deleted ? 't' : 'f'}\t${copyText(row.deletedAt)}\t${copyText(row.hlc)}`;
+        text += `${userId}\t${id}\t${row.version}\t${row.deleted ? 't' : 'f'}\t${copyText(row.deletedAt)}\t${copyText(row.hlc)}\t${copyText(row.maxHlc)}`;
         for (const n of names) text += `\t${row.deleted ? '\\N' : copyText(row.data[n])}`;
         text += '\n';
       }

@@ -77,7 +77,10 @@ const opSpec = fc.record({
 });
 type OpSpec = typeof opSpec extends fc.Arbitrary<infer T> ? T : never;
 
-function toOp({ row, kind, hlc, tp, pp }: OpSpec, n: number): RawOp {
+/** A well-formed operation, typed for the tests (the plan takes it as a `RawOp`). */
+type TestOp = RawOp & { entity: EntityName; entity_id: string; hlc: string; data?: EntityData };
+
+function toOp({ row, kind, hlc, tp, pp }: OpSpec, n: number): TestOp {
   const [entity, entity_id] = ROWS[row]!;
   const base = { op_id: uuid(1000 + n), entity, entity_id, operation: kind, hlc };
   if (kind === 'DELETE') return base;
@@ -170,6 +173,9 @@ describe('planPush (property, no database)', () => {
             expect(plan.version).toBe(before.version + 1);
             expect(next.version).toBe(plan.version);
             expect(sameRow(next, prev)).toBe(false);
+            // Its hlc: the highest of its fields' HLCs, and of its delete for a tombstone (a DELETE always wins).
+            const fields = Object.values((next.deleted ? prev?.hlc : next.hlc) ?? {});
+            expect(next.maxHlc).toBe([...fields, ...(next.deleted ? [op.hlc as string] : [])].sort().at(-1));
           } else expect(plan.version).toBe(before.version);
           expect([...plan.rows.values()].reduce((n, m) => n + m.size, 0)).toBe(next ? 1 : 0);
           if (result?.status === 'rejected') {
@@ -197,16 +203,17 @@ describe('planPush (property, no database)', () => {
         const ops = updates.map(({ hlc, tp }, i) => toOp({ row: 0, kind: 'UPDATE', hlc, tp, pp: {} }, i));
         const shuffled = [...ops].sort(() => (rand.next().value % 3) - 1);
         const seed = toOp({ row: 0, kind: 'CREATE', hlc: h(NOW - 10), tp: {}, pp: {} }, 999);
-        const [a, b] = [ops, shuffled].map((o) => {
-          const plan = planPush(EMPTY, [seed, ...o].map(prepareOp), clockAt());
-          return plan.rows.get(entity)!.get(id)!;
-        });
+        const finalRow = (o: TestOp[]) =>
+          planPush(EMPTY, [seed, ...o].map(prepareOp), clockAt())
+            .rows.get(entity)!
+            .get(id)!;
+        const [a, b] = [finalRow(ops), finalRow(shuffled)];
         expect(a.data).toEqual(b.data);
         for (const field of ['title', 'status', 'due_at']) {
           const writes = ops.filter((o) => Object.hasOwn(o.data as EntityData, field));
           if (writes.length === 0) continue;
           // Greatest HLC, ties broken by the greater JSON of the value (PROTOCOL.md leaves ties open).
-          const key = (o: RawOp) => [o.hlc, JSON.stringify((o.data as EntityData)[field])] as const;
+          const key = (o: TestOp) => [o.hlc, JSON.stringify((o.data as EntityData)[field])] as const;
           const best = writes.reduce((x, y) => {
             const [kx, ky] = [key(x), key(y)];
             return ky[0] > kx[0] || (ky[0] === kx[0] && ky[1] > kx[1]) ? y : x;

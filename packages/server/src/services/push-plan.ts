@@ -37,6 +37,8 @@ export interface OpError {
 export interface StoredRow extends MergeRow {
   version: number;
   deletedAt: number | null;
+  /** The highest HLC among the row's fields, and its delete for a tombstone (a change's `hlc`). */
+  maxHlc: string;
   /** The row exists in the database (else it is written with COPY, the cheapest insert). */
   stored: boolean;
 }
@@ -110,6 +112,7 @@ export function toChange(entity: EntityName, id: string, row: StoredRow | undefi
     entity_id: id,
     version: String(row.version),
     deleted: row.deleted,
+    hlc: row.maxHlc,
     data: row.deleted ? null : row.data,
   };
 }
@@ -171,6 +174,8 @@ function apply(d: Draft, checked: Operation): OpError | null {
     ...outcome.row,
     version: d.version,
     deletedAt: outcome.row.deleted ? (prev?.deletedAt ?? d.clock.now) : null,
+    // The operation won a field (or deleted the row): the highest HLC is its own or one the row had.
+    maxHlc: prev && prev.maxHlc > op.hlc ? prev.maxHlc : op.hlc,
     stored: prev?.stored ?? false,
   };
   const changed = d.rows.get(op.entity) ?? new Map<string, StoredRow>();
