@@ -91,13 +91,44 @@ async function loadRows(tx: Sql, userId: string, ids: Map<EntityName, Set<string
 }
 
 /**
- * Writes a plan: the new ledger entries and new rows with COPY (under the user's row lock and after the lookups,
- * none of them exists), rows that exist with one upsert per table, then the user's version and the poke.
+ * Writes the ledger entries of a plan ahead of it (`ledgerBeforeMerge`), so that the database takes them while
+ * the plan is made; `persistPush` then corrects the few the merge rejected.
  */
-export async function persistPush(tx: Sql, userId: string, plan: PushPlan): Promise<void> {
-  const writes: Promise<unknown>[] = [];
-  if (plan.ledger.length > 0)
-    writes.push(tx.copyFrom('op_ledger', LEDGER_COLUMNS, ledgerLines(userId, plan)));
+export function persistLedger(
+  tx: Sql,
+  userId: string,
+  entries: PushPlan['ledger'],
+  now: number,
+): Promise<void> {
+  if (entries.length === 0) return Promise.resolve();
+  let text = '';
+  for (const e of entries) text += `${userId}\t${e.opId}\t${e.hash}\t${copyText(e.result)}\t${now}\n`;
+  return tx.copyFrom('op_ledger', LEDGER_COLUMNS, text);
+}
+
+/**
+ * Writes a plan: the new ledger entries (or, when `early` were written by `persistLedger`, the results the merge
+ * changed) and new rows with COPY (under the user's row lock and after the lookups, none of them exists), rows
+ * that exist with one upsert per table, then the user's version and the poke.
+ */
+export async function persistPush(
+  tx: Sql,
+  userId: string,
+  plan: PushPlan,
+  early?: { entries: PushPlan['ledger']; written: Promise<void> },
+): Promise<void> {
+  const writes: Promise<unknown>[] = [
+    early ? early.written : persistLedger(tx, userId, plan.ledger, plan.now),
+  ];
+  const fixes = early
+    ? plan.ledger.filter((e, i) => e.result !== null && early.entries[i]?.result === null)
+    : [];
+  if (fixes.length > 0) {
+    const sql =
+      'UPDATE op_ledger l SET result = x.r FROM json_to_recordset($2::json) AS x(o uuid, r jsonb) ' +
+      'WHERE l.user_id = $1 AND l.op_id = x.o';
+    writes.push(tx.query(sql, [userId, JSON.stringify(fixes.map((e) => ({ o: e.opId, r: e.result })))]));
+  }
   for (const [entity, rows] of plan.rows) writes.push(...writeRows(tx, userId, entity, rows));
   if (plan.rows.size > 0) {
     const sql = 'WITH u AS (UPDATE users SET version = $2 WHERE id = $1) SELECT pg_notify($3, $4)';
@@ -106,13 +137,6 @@ export async function persistPush(tx: Sql, userId: string, plan: PushPlan): Prom
   // A failed write rolls the transaction back; wait for all of them before saying so.
   await Promise.allSettled(writes);
   await Promise.all(writes);
-}
-
-function ledgerLines(userId: string, plan: PushPlan): string {
-  let text = '';
-  for (const e of plan.ledger)
-    text += `${userId}\t${e.opId}\t${e.hash}\t${copyText(e.result)}\t${plan.now}\n`;
-  return text;
 }
 
 /** One entity's changed rows: new ones with COPY, built and sent in chunks; stored ones with an upsert. */

@@ -14,10 +14,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   HLC_MAX_AHEAD_MS,
+  ledgerBeforeMerge,
   type PlanClock,
   type PushPlan,
   type PushState,
   planPush,
+  planSteps,
   prepareOp,
   type RawOp,
   type StoredRow,
@@ -136,6 +138,15 @@ describe('planPush (property, no database)', () => {
         const seq = oneByOne(state, ops);
         expect(batch.results).toEqual(seq.steps.flatMap((s) => s.plan.results));
         expect(commit(state, batch)).toEqual(seq.state);
+        // The ledger written ahead of the plan: the same entries, results differing only where the merge rejected.
+        const early = ledgerBeforeMerge(state.ledger, ops.map(prepareOp));
+        expect(early.map((e) => [e.opId, e.hash])).toEqual(batch.ledger.map((e) => [e.opId, e.hash]));
+        for (const [i, e] of early.entries()) if (e.result) expect(batch.ledger[i]!.result).toEqual(e.result);
+        // Planned in slices, the plan is the same.
+        const steps = planSteps(state, ops.map(prepareOp), clockAt(), 2);
+        let step = steps.next();
+        while (!step.done) step = steps.next();
+        expect(step.value).toEqual(batch);
       }),
       { numRuns: 300 },
     );

@@ -130,6 +130,23 @@ interface Draft {
 
 /** Plans a push: operations in array order against `state`, which is left as it is. */
 export function planPush(state: PushState, ops: readonly PreparedOp[], clock: PlanClock): PushPlan {
+  const steps = planSteps(state, ops, clock, Number.POSITIVE_INFINITY);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `planPush` in slices of `slice` operations: the caller may let the event loop run between two (so that the
+ * statements it issued meanwhile make progress); the plan is the same.
+ */
+export function* planSteps(
+  state: PushState,
+  ops: readonly PreparedOp[],
+  clock: PlanClock,
+  slice: number,
+): Generator<void, PushPlan> {
   const d: Draft = {
     state,
     clock,
@@ -139,8 +156,31 @@ export function planPush(state: PushState, ops: readonly PreparedOp[], clock: Pl
     rows: new Map(),
     results: [],
   };
-  for (const op of ops) planOne(d, op);
+  for (const [i, op] of ops.entries()) {
+    planOne(d, op);
+    if (i % slice === slice - 1) yield;
+  }
   return { results: d.results, version: d.version, ledger: d.ledger, rows: d.rows, now: clock.now };
+}
+
+/**
+ * The ledger entries a plan of `ops` will hold, known before any merge: the same operations in the same order,
+ * each with its validation's result. The merge may still reject one of them (`not_found`, a cross-field rule).
+ */
+export function ledgerBeforeMerge(
+  ledger: PushState['ledger'],
+  ops: readonly PreparedOp[],
+): (LedgerEntry & { opId: string })[] {
+  const seen = new Set<string>();
+  const entries: (LedgerEntry & { opId: string })[] = [];
+  for (const { raw, hash, checked } of ops) {
+    const key = raw.op_id.toLowerCase();
+    if (seen.has(key) || ledger.has(key)) continue;
+    seen.add(key);
+    const result = 'code' in checked ? { code: checked.code, message: checked.message } : null;
+    if (isUuid(raw.op_id)) entries.push({ opId: raw.op_id, hash, result });
+  }
+  return entries;
 }
 
 function planOne(d: Draft, { raw, hash, checked }: PreparedOp): void {

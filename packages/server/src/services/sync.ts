@@ -10,10 +10,17 @@ import type { Clock } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { type ChecksumRow, ENTITY_SQL } from '../db/entity-sql.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { loadPushState, persistPush } from './push-persist.ts';
-import { HLC_MAX_AHEAD_MS, type PreparedOp, planPush, prepareOp, type RawOp } from './push-plan.ts';
+import { loadPushState, persistLedger, persistPush } from './push-persist.ts';
+import {
+  HLC_MAX_AHEAD_MS,
+  ledgerBeforeMerge,
+  type PreparedOp,
+  planSteps,
+  prepareOp,
+  type RawOp,
+} from './push-plan.ts';
 
-/** Operations validated and hashed between two turns of the event loop. */
+/** Operations validated, hashed or planned between two turns of the event loop. */
 const SLICE = 100;
 /** Lets the event loop take pending I/O (a statement's answer, the next statement's start) before going on. */
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -43,16 +50,23 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
   });
 
   return {
-    // One transaction: the lookups are issued first and run while Node validates and hashes; then the pure plan,
-    // then its writes, all issued at once.
+    // One transaction: the lookups are issued first and run while Node validates and hashes; the new ledger
+    // entries are sent while the plan is made, in slices; then the plan's writes, all issued at once.
     async push(userId, req) {
       return db.transaction(async (tx) => {
         const loading = loadPushState(tx, userId, req.ops);
         loading.catch(() => {}); // awaited below, or moot after a throw
         const ops = await prepareOps(req.ops);
-        const plan = planPush(await loading, ops, { now: clock.now(), hlc: serverClock });
-        await persistPush(tx, userId, plan);
-        return { results: [...plan.results], version: String(plan.version) };
+        const state = await loading;
+        const now = clock.now();
+        const entries = ledgerBeforeMerge(state.ledger, ops);
+        const written = persistLedger(tx, userId, entries, now);
+        written.catch(() => {}); // awaited in persistPush, or moot after a throw
+        const steps = planSteps(state, ops, { now, hlc: serverClock }, SLICE);
+        let step = steps.next();
+        for (; !step.done; step = steps.next()) await yieldToIo();
+        await persistPush(tx, userId, step.value, { entries, written });
+        return { results: [...step.value.results], version: String(step.value.version) };
       });
     },
 
