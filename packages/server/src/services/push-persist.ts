@@ -107,22 +107,19 @@ export function persistLedger(
 }
 
 /**
- * Writes a plan: the new ledger entries (or, when `early` were written by `persistLedger`, the results the merge
- * changed) and new rows with COPY (under the user's row lock and after the lookups, none of them exists), rows
- * that exist with one upsert per table, then the user's version and the poke.
+ * Writes a plan after `persistLedger` wrote `ledger.entries` (`ledgerBeforeMerge`): the results the merge
+ * changed, new rows with COPY (under the user's row lock and after the lookups, none of them exists), rows that
+ * exist with one upsert per table, then the user's version and the poke.
  */
 export async function persistPush(
   tx: Sql,
   userId: string,
   plan: PushPlan,
-  early?: { entries: PushPlan['ledger']; written: Promise<void> },
+  ledger: { entries: PushPlan['ledger']; written: Promise<void> },
 ): Promise<void> {
-  const writes: Promise<unknown>[] = [
-    early ? early.written : persistLedger(tx, userId, plan.ledger, plan.now),
-  ];
-  const fixes = early
-    ? plan.ledger.filter((e, i) => e.result !== null && early.entries[i]?.result === null)
-    : [];
+  const writes: Promise<unknown>[] = [ledger.written];
+  // The same entries in the same order: only a merge's rejection differs.
+  const fixes = plan.ledger.filter((e, i) => e.result !== null && ledger.entries[i]?.result === null);
   if (fixes.length > 0) {
     const sql =
       'UPDATE op_ledger l SET result = x.r FROM json_to_recordset($2::json) AS x(o uuid, r jsonb) ' +

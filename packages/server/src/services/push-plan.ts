@@ -177,10 +177,14 @@ export function ledgerBeforeMerge(
     const key = raw.op_id.toLowerCase();
     if (seen.has(key) || ledger.has(key)) continue;
     seen.add(key);
-    const result = 'code' in checked ? { code: checked.code, message: checked.message } : null;
-    if (isUuid(raw.op_id)) entries.push({ opId: raw.op_id, hash, result });
+    if (isUuid(raw.op_id)) entries.push({ opId: raw.op_id, hash, result: invalidity(checked) });
   }
   return entries;
+}
+
+/** The `invalid_op` of an operation that failed validation, as recorded and answered; null for a valid one. */
+function invalidity(checked: Operation | OpError): OpError | null {
+  return 'code' in checked ? { code: checked.code, message: checked.message } : null;
 }
 
 function planOne(d: Draft, { raw, hash, checked }: PreparedOp): void {
@@ -194,7 +198,7 @@ function planOne(d: Draft, { raw, hash, checked }: PreparedOp): void {
     else d.results.push({ op_id: raw.op_id, status: 'duplicate' });
     return;
   }
-  const result = 'code' in checked ? { code: checked.code, message: checked.message } : apply(d, checked);
+  const result = 'code' in checked ? invalidity(checked) : apply(d, checked);
   d.seen.set(key, { hash, result });
   // Only UUID op_ids are recorded: any other is invalid_op on every replay anyway.
   if (isUuid(raw.op_id)) d.ledger.push({ opId: raw.op_id, hash, result });
