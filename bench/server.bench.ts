@@ -38,7 +38,18 @@ function taskOps(n: number, node: string) {
 
 async function rawUpsert(db: Database, rows: ReturnType<typeof taskOps>, userId: string): Promise<number> {
   await db.query(`CREATE TABLE IF NOT EXISTS bench_raw (LIKE tasks INCLUDING ALL)`);
-  const cols = ['user_id', 'id', 'version', 'deleted', 'hlc', 'title', 'status', 'created_at', 'updated_at'];
+  const cols = [
+    'user_id',
+    'id',
+    'version',
+    'deleted',
+    'hlc',
+    'max_hlc',
+    'title',
+    'status',
+    'created_at',
+    'updated_at',
+  ];
   const started = performance.now();
   for (let b = 0; b < rows.length; b += BATCH) {
     const chunk = rows.slice(b, b + BATCH);
@@ -51,6 +62,7 @@ async function rawUpsert(db: Database, rows: ReturnType<typeof taskOps>, userId:
         b + i + 1,
         false,
         hlc,
+        op.hlc,
         op.data.title,
         op.data.status,
         op.data.created_at,
@@ -76,7 +88,7 @@ async function rawSelect(db: Database, userId: string): Promise<number> {
   let total = 0;
   for (;;) {
     const rows = await db.query<{ version: number }>(
-      'SELECT id, version, deleted, title, description, status, project_id, due_at, created_at, updated_at FROM tasks WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3',
+      'SELECT id, version, deleted, max_hlc, title, description, status, project_id, due_at, created_at, updated_at FROM tasks WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3',
       [userId, after, PAGE],
     );
     total += rows.length;

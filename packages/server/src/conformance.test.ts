@@ -27,7 +27,14 @@ afterAll(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------------
 
-type Change = { entity: string; entity_id: string; version: string; deleted: boolean; data: unknown };
+type Change = {
+  entity: string;
+  entity_id: string;
+  version: string;
+  deleted: boolean;
+  hlc?: string;
+  data: unknown;
+};
 type Result = { op_id: string; status: string; error?: { code: string }; row?: Change | null };
 type Reply = Awaited<ReturnType<typeof http.call>>;
 const T = 1_764_000_000_000;
@@ -364,7 +371,11 @@ describe('pull', () => {
     const ids = Array.from({ length: 5 }, () => randomUUID());
     const creates = ids.map((id, i) => task(id, `t${i}`));
     await push(tok, creates);
-    await push(tok, [op('tasks', ids[0]!, 'UPDATE', { status: 'done' }), op('tasks', ids[1]!, 'DELETE')]);
+    const [update, del] = [
+      op('tasks', ids[0]!, 'UPDATE', { status: 'done' }),
+      op('tasks', ids[1]!, 'DELETE'),
+    ];
+    await push(tok, [update, del]);
     const seen: Change[] = [];
     const more: boolean[] = [];
     let cursor = '';
@@ -381,11 +392,43 @@ describe('pull', () => {
     const order = [ids[2], ids[3], ids[4], ids[0], ids[1]];
     expect(seen.map((c) => [c.entity_id, c.version])).toEqual(order.map((id, i) => [id, String(i + 3)]));
     const data = { title: 't0', description: null, status: 'done', project_id: null, due_at: null };
-    const head = { entity: 'tasks', entity_id: ids[0], version: '6', deleted: false };
+    const head = { entity: 'tasks', entity_id: ids[0], version: '6', deleted: false, hlc: update.hlc };
     expect(seen[3]).toEqual({ ...head, data: { ...data, created_at: T, updated_at: T } });
-    expect(seen[4]).toEqual({ entity: 'tasks', entity_id: ids[1], version: '7', deleted: true, data: null });
+    const tombstone = { entity: 'tasks', entity_id: ids[1], version: '7', deleted: true, hlc: del.hlc };
+    expect(seen[4]).toEqual({ ...tombstone, data: null });
+    expect(seen[0]).toMatchObject({ entity_id: ids[2], hlc: creates[2]!.hlc });
     const tail = await http.pull(tok, `?cursor=${encodeURIComponent(cursor)}`);
     expect(tail.body).toEqual({ changes: [], cursor, has_more: false });
+  });
+
+  it('gives each change the highest HLC of its stored fields (and its delete), as on rejected rows', async () => {
+    const { tok } = await user();
+    const [kept, gone, late] = [randomUUID(), randomUUID(), randomUUID()];
+    const at = (ms: number, node = 'c') => `${String(T + ms).padStart(15, '0')}-00000-${node}`;
+    const ops = [
+      { ...task(kept), hlc: at(10) },
+      { ...op('tasks', kept, 'UPDATE', { status: 'done' }), hlc: at(30, 'b') }, // the highest
+      { ...op('tasks', kept, 'UPDATE', { due_at: 1 }), hlc: at(20) },
+      { ...op('tasks', kept, 'UPDATE', { title: 'loses' }), hlc: at(5) }, // lost: changes nothing
+      { ...task(gone), hlc: at(10) },
+      { ...op('tasks', gone, 'UPDATE', { status: 'done' }), hlc: at(40) },
+      { ...op('tasks', gone, 'DELETE'), hlc: at(1) }, // an older delete: the tombstone keeps 40
+      { ...task(late), hlc: at(10) },
+      { ...op('tasks', late, 'DELETE'), hlc: at(50) },
+    ];
+    await push(tok, ops);
+    const { changes } = await pullAll(tok);
+    const hlcOf = Object.fromEntries(changes.map((c) => [c.entity_id, c.hlc]));
+    expect(hlcOf).toEqual({ [kept]: at(30, 'b'), [gone]: at(40), [late]: at(50) });
+    // A rejected operation's row carries it too, for a live row and for a tombstone.
+    const res = await push(tok, [
+      op('tasks', kept, 'UPDATE', { title: '' }),
+      op('tasks', gone, 'UPDATE', { status: 'bogus' }),
+    ]);
+    expect(res.results.map((r) => r.row?.hlc)).toEqual([at(30, 'b'), at(40)]);
+    expect(res.results.map((r) => r.row)).toEqual(
+      [kept, gone].map((id) => changes.find((c) => c.entity_id === id)),
+    );
   });
 
   it('answers 410 reset_required for a cursor older than the tombstone horizon', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openPostgres } from './db/database.ts';
+import type { Database } from './db/database.ts';
+import { openPostgres } from './db/postgres.ts';
 import { fakeClock, hlc, newTask, op, pullAll, T0 } from './test-fixtures.ts';
 import { api, createTestDatabase, startTestServer, type TestServer } from './testing/index.ts';
 
@@ -206,7 +207,8 @@ describe('tombstone horizon', () => {
     const login = await c.call('POST', '/v1/auth/login', { body: { email: u.email, password: u.password } });
     expect(login.status).toBe(200);
     const token = login.body.access_token as string;
-    await push(token, [op('tasks', y, 'DELETE', hlc(clock.now()))]); // version 4: a fresh tombstone
+    const deleteY = op('tasks', y, 'DELETE', hlc(clock.now()));
+    await push(token, [deleteY]); // version 4: a fresh tombstone
 
     // Not pruned yet: the old cursor still works.
     expect((await c.pull(token, `?cursor=${before.cursor}`)).status).toBe(200);
@@ -223,7 +225,7 @@ describe('tombstone horizon', () => {
     // Resync from scratch: the pruned tombstone is gone, the young one is kept.
     const fresh = await pullAll(c, token);
     expect(fresh.changes).toEqual([
-      { entity: 'tasks', entity_id: y, version: '4', deleted: true, data: null },
+      { entity: 'tasks', entity_id: y, version: '4', deleted: true, hlc: deleteY.hlc, data: null },
     ]);
     expect((await c.pull(token, `?cursor=${fresh.cursor}`)).status).toBe(200);
   });

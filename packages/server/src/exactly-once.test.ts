@@ -130,7 +130,8 @@ describe('replays', () => {
         row: null,
       },
     ]);
-    await push(u.access_token, [newTask(id, hlc(now))]);
+    const create = newTask(id, hlc(now));
+    await push(u.access_token, [create]);
     // The UPDATE's HLC is newer than the CREATE: re-applying it would rename the task.
     const r2 = await push(u.access_token, [early, tooLong]);
     const row = {
@@ -138,6 +139,7 @@ describe('replays', () => {
       entity_id: id,
       version: '1',
       deleted: false,
+      hlc: create.hlc,
       data: expect.objectContaining({ title: 'task' }),
     };
     expect(r2.results).toEqual([
@@ -259,7 +261,7 @@ describe('a push that fails mid-transaction', () => {
       // Inside the push's own transaction, so the COPY itself fails on the primary key, in the database.
       before: async (tx) => {
         await tx.query(
-          `INSERT INTO projects (user_id, id, version, hlc, name) VALUES ($1, $2, 999, '{}', 'squatter')`,
+          `INSERT INTO projects (user_id, id, version, hlc, max_hlc, name) VALUES ($1, $2, 999, '{}', '', 'squatter')`,
           [u.user_id, projectId],
         );
       },

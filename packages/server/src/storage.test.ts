@@ -137,7 +137,9 @@ describe('rows written by a push read back exactly', () => {
     const r = await push(u.access_token, ops);
     expect(r.results.map((x) => x.status)).toEqual(['applied', 'applied', 'applied']);
     const { changes } = await pullAll(client, u.access_token);
-    expect(changes).toEqual([{ entity: 'projects', entity_id: id, version: '3', deleted: true, data: null }]);
+    // The tombstone's hlc is the highest of its fields' and its delete's.
+    const tombstone = { entity: 'projects', entity_id: id, version: '3', deleted: true, hlc: ops[2]!.hlc };
+    expect(changes).toEqual([{ ...tombstone, data: null }]);
     const again = await push(u.access_token, ops);
     expect(again.results.map((x) => x.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
     const [ledger] = await server.db.query<{ n: number }>(

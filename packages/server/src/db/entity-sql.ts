@@ -8,13 +8,13 @@ export interface EntitySql {
   readonly spec: EntitySpec;
   /** The quoted table name. */
   readonly table: string;
-  /** Quoted columns for COPY of rows known to be new: user_id, id, version, deleted, deleted_at, hlc, fields… */
+  /** Quoted columns for COPY of rows known to be new: user_id, id, version, deleted, deleted_at, hlc, max_hlc, fields… */
   readonly copyColumns: readonly string[];
-  /** $1 user_id, $2 uuid[] ids → id, version, deleted, deleted_at, hlc, fields… */
+  /** $1 user_id, $2 uuid[] ids → id, version, deleted, deleted_at, hlc, max_hlc, fields… */
   readonly selectByIds: string;
   /**
    * $1 user_id, $2 a JSON array of row objects keyed by column name (id, version, deleted, deleted_at, hlc,
-   * fields…). One JSON text parameter is much cheaper to send than one array literal per column.
+   * max_hlc, fields…). One JSON text parameter is much cheaper to send than one array literal per column.
    */
   readonly upsert: string;
   /**
@@ -25,7 +25,7 @@ export interface EntitySql {
   readonly checksum: string;
   /**
    * Subquery of pull rows: `v` (version) and `j`, the change as compact JSON text built by the database
-   * (`{entity, entity_id, version, deleted, data}`), so the server never parses and re-serializes rows.
+   * (`{entity, entity_id, version, deleted, hlc, data}`), so the server never parses and re-serializes rows.
    */
   readonly changeJson: (where: string, tail: string) => string;
 }
@@ -64,6 +64,7 @@ function build(name: EntityName): EntitySql {
     ['deleted', 'boolean'],
     ['deleted_at', 'bigint'],
     ['hlc', 'text'],
+    ['max_hlc', 'text'],
   ] as const;
   const all = [
     ...meta.map(([c, t]) => [q(c), t] as const),
@@ -83,7 +84,7 @@ function build(name: EntityName): EntitySql {
     // LATERAL … LIMIT 1 keeps the plan a primary-key lookup per id even when the table's statistics are
     // stale (a bulk upload of a new user otherwise gets a scan of all that user's rows).
     selectByIds:
-      `SELECT r.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, version, deleted, deleted_at, hlc, ` +
+      `SELECT r.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, version, deleted, deleted_at, hlc, max_hlc, ` +
       `${cols.join(', ')} FROM ${table} WHERE user_id = $1 AND id = k.id LIMIT 1) r`,
     upsert:
       `INSERT INTO ${table} (user_id, ${all.map(([c]) => c).join(', ')}) ` +
@@ -95,7 +96,7 @@ function build(name: EntityName): EntitySql {
       `FROM ${table} WHERE user_id = $1)`,
     changeJson: (where, tail) =>
       `(SELECT t.version AS v, row_to_json(c)::text AS j FROM ${table} t, LATERAL (SELECT '${name}'::text AS entity, ` +
-      `t.id AS entity_id, t.version::text AS version, t.deleted AS deleted, CASE WHEN t.deleted THEN NULL ELSE ` +
+      `t.id AS entity_id, t.version::text AS version, t.deleted AS deleted, t.max_hlc AS hlc, CASE WHEN t.deleted THEN NULL ELSE ` +
       `(SELECT row_to_json(d) FROM (SELECT ${cols.map((c) => `t.${c}`).join(', ')}) d) END AS data) c ` +
       `WHERE ${where} ${tail})`,
   };

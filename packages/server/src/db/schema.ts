@@ -107,6 +107,11 @@ function entityTable(name: EntityName) {
        * only the server reads it, and text is ~40% cheaper to write in bulk.
        */
       hlc: text('hlc').notNull().default('{}'),
+      /**
+       * The highest HLC among the row's stored fields (and its delete, for a tombstone): a pull change's `hlc`.
+       * Kept beside `hlc` so that a pull never parses it.
+       */
+      maxHlc: text('max_hlc').notNull(),
       ...fields,
     },
     (t) => [

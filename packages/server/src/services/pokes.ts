@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { POKE_CHANNEL } from './sync.ts';
+import { POKE_CHANNEL } from './push-persist.ts';
 
 export type PokeListener = (version: string) => void;
 

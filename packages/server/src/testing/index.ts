@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { createServer, type SelfTrackerServer, type ServerDeps } from '../app.ts';
-import { type Database, openPglite, openPostgres } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
+import { openPglite } from '../db/pglite.ts';
+import { openPostgres } from '../db/postgres.ts';
 import { keepConnectionsAlive } from '../keep-alive.ts';
 
 /**
