@@ -316,7 +316,7 @@ export class Syncer {
    * Moves the clock past every write these rows from the server show: each row's `hlc` (the highest HLC among
    * its fields, PROTOCOL.md Pull), so an edit of a row this device has seen orders after every write it saw,
    * whatever the writers' clocks did. A row from an older server without `hlc` moves it past the walls it shows
-   * instead (`wallSeen`).
+   * instead (`wallSeen`: its `updated_at` and the response's `Date`).
    */
   #see(changes: readonly Change[], headers: Headers): void {
     let newest: string | undefined;
@@ -326,7 +326,8 @@ export class Syncer {
       else if (newest === undefined || c.hlc > newest) newest = c.hlc;
     }
     if (newest !== undefined) this.clock.receive(newest);
-    if (without.length === 0 && changes.length > 0) return;
+    // An empty page shows no write: the clock stays (the response's Date would only push it past the present).
+    if (without.length === 0) return;
     const wall = wallSeen(without, headers);
     if (wall !== undefined) this.clock.receive(formatHlc({ wall, counter: 0, node: 'seen' }));
   }
