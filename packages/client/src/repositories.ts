@@ -98,7 +98,7 @@ export class Repository<E extends EntityName = EntityName> {
   ) {
     await writeRow(tx, this.entity, row);
     await enqueue(tx, {
-      op_id: uuidv7(),
+      op_id: uuidv7(this.ctx.now()),
       entity: this.entity,
       entity_id: id,
       operation,
