@@ -15,6 +15,9 @@ type TakenDatabaseLock = Extract<DatabaseLock, { state: 'taken' }>;
 
 const CURRENT_USER_KEY = 'selftracker.currentUser';
 
+/** What the sign-in screen says when the session ended without the user signing out. */
+export const SIGN_IN_AGAIN = 'Please sign in again. Your local data is kept.';
+
 /** One SQLite database per signed-in user, in the origin's private file system. */
 export const databaseFile = (userId: string) => `user-${userId}.sqlite3`;
 
@@ -82,15 +85,18 @@ export class AppController {
     await this.#openUser(auth.user_id, { auth, email });
   }
 
-  /** Signs out: the server forgets this device's session; the local database and its outbox stay. */
-  async signOut(): Promise<void> {
+  /**
+   * Signs out: the server forgets this device's session; the local database and its outbox stay. `notice` is
+   * what the sign-in screen then says (after a refused session: that the data waits for the next sign-in).
+   */
+  async signOut(notice?: string): Promise<void> {
     const owned = this.#owned;
     this.env.storage.removeItem(CURRENT_USER_KEY);
     if (owned) {
       await owned.session.engine.logout();
       await this.#close();
     }
-    this.#set({ kind: 'signed-out' });
+    this.#set(notice ? { kind: 'signed-out', notice } : { kind: 'signed-out' });
   }
 
   /** "Use here": asks the tab that owns the database to hand it over, then opens it here. */
@@ -137,7 +143,7 @@ export class AppController {
         connectivity.dispose();
         await lock.release();
         this.env.storage.removeItem(CURRENT_USER_KEY);
-        return this.#set({ kind: 'signed-out', notice: 'Please sign in again. Your local data is kept.' });
+        return this.#set({ kind: 'signed-out', notice: SIGN_IN_AGAIN });
       }
       const session: OpenSession = { userId, email: account.email, engine };
       this.#owned = { lock, connectivity, session };

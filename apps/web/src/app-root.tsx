@@ -1,7 +1,7 @@
 import { SelfTrackerProvider } from '@selftracker/react';
 import { QueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
-import type { AppController } from './app-controller.ts';
+import { type AppController, SIGN_IN_AGAIN } from './app-controller.ts';
 import { OtherTabScreen } from './other-tab-screen.tsx';
 import { SignInScreen } from './sign-in-screen.tsx';
 import { TrackerScreen } from './tracker-screen.tsx';
@@ -63,7 +63,11 @@ export function AppRoot({ controller }: { controller: AppController }) {
     case 'ready':
       return (
         <SelfTrackerProvider engine={state.session.engine} queryClient={queryClient!}>
-          <TrackerScreen session={state.session} onSignOut={() => void controller.signOut()} />
+          <TrackerScreen
+            session={state.session}
+            onSignOut={() => void controller.signOut()}
+            onSignInAgain={() => void controller.signOut(SIGN_IN_AGAIN)}
+          />
         </SelfTrackerProvider>
       );
   }

@@ -34,7 +34,8 @@ describe('the sync indicator words each problem code for a person', () => {
     const s = failing('unauthorized', 'signed-out', 'unauthorized');
     expect(describeSync(s, true)).toMatchObject({
       tone: 'error',
-      text: 'Signed out on this device — sign in again',
+      text: 'Signed out on this device',
+      title: 'Signed out on this device — sign in again',
     });
   });
 

@@ -24,12 +24,9 @@ export function describeSync(s: SyncStatus, online: boolean): Shown {
       title,
     };
   }
+  // The button beside the badge says "Sign in again"; the badge names the state, the title the whole sentence.
   if (s.state === 'unauthorized')
-    return {
-      tone: 'error',
-      text: problem?.sentence ?? 'Signed out on this device — sign in again',
-      title: synced,
-    };
+    return { tone: 'error', text: 'Signed out on this device', title: problem?.sentence ?? synced };
   if (problem && s.lastError?.code !== 'rejected-ops' && s.phase === 'error')
     return { tone: 'error', text: `${problem.headline}${pending}`, title: problem.sentence };
   if (s.pending > 0)

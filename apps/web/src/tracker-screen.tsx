@@ -7,13 +7,21 @@ import { TimerHistory } from './timer-history.tsx';
 import { TimerPanel } from './timer-panel.tsx';
 
 /** The signed-in screen: header with sync status, the timer, projects, tasks and time history. */
-export function TrackerScreen({ session, onSignOut }: { session: OpenSession; onSignOut: () => void }) {
+export function TrackerScreen({
+  session,
+  onSignOut,
+  onSignInAgain,
+}: {
+  session: OpenSession;
+  onSignOut: () => void;
+  onSignInAgain: () => void;
+}) {
   const [projectFilter, setProjectFilter] = useState('');
   return (
     <div className="app">
       <header className="topbar">
         <span className="brand">SelfTracker</span>
-        <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignOut} />
+        <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignInAgain} />
         <span className="account">
           <span className="muted small email">{session.email}</span>
           <button type="button" className="ghost" onClick={onSignOut}>
