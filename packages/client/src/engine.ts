@@ -15,7 +15,14 @@ import { migrate } from './local-schema.ts';
 import { Repository, type WriteContext } from './repositories.ts';
 import { type EngineClock, Scheduler, type SchedulerHandlers, systemClock } from './scheduler.ts';
 import { initialStatus, type SyncStatus, sameStatus, statusOf } from './status.ts';
-import type { RoundFailure, RoundStage, SyncError, SyncErrorCode } from './sync-machine.ts';
+import {
+  problemSince,
+  type RoundFailure,
+  type RoundStage,
+  SYNC_ERROR_CODES,
+  type SyncError,
+  type SyncErrorCode,
+} from './sync-machine.ts';
 import { getState, getStates, type StateKey, setState } from './sync-state.ts';
 import { Syncer, type SyncReport } from './syncer.ts';
 import { Timers } from './timers.ts';
@@ -280,11 +287,10 @@ export class Engine {
       const failure = classifyFailure(e, this.#connectivity);
       if (failure.code === 'offline' || failure.code === 'server-unreachable')
         this.#connectivity.report(false);
-      const prev = this.#status.lastError;
       await setState(this.#driver, {
         last_error: failure.message,
         last_error_kind: failure.code,
-        last_error_at: String(prev?.code === failure.code ? prev.at : this.#now()),
+        last_error_at: String(problemSince(this.#status.lastError, failure.code, this.#now())),
       }).catch(() => {});
       await this.#refreshPending();
       throw e;
@@ -350,15 +356,7 @@ export class Engine {
   }
 }
 
-const ERROR_CODES: ReadonlySet<string> = new Set<SyncErrorCode>([
-  'offline',
-  'server-unreachable',
-  'unauthorized',
-  'rate-limited',
-  'server-error',
-  'rejected-ops',
-  'storage',
-]);
+const ERROR_CODES: ReadonlySet<string> = new Set(SYNC_ERROR_CODES);
 
 /** The stored last error (`last_error_kind` of an older version, `offline`/`error`, still reads). */
 function storedError(s: Partial<Record<StateKey, string>>): SyncError | null {

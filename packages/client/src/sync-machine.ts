@@ -8,14 +8,16 @@ import { type BackoffOptions, backoffDelay } from './backoff.ts';
  */
 
 /** Why sync is not working, in a closed set the UI can word for a person. */
-export type SyncErrorCode =
-  | 'offline'
-  | 'server-unreachable'
-  | 'unauthorized'
-  | 'rate-limited'
-  | 'server-error'
-  | 'rejected-ops'
-  | 'storage';
+export const SYNC_ERROR_CODES = [
+  'offline',
+  'server-unreachable',
+  'unauthorized',
+  'rate-limited',
+  'server-error',
+  'rejected-ops',
+  'storage',
+] as const;
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
 /** The last problem sync met: `at` is when it began (the first failure of the current streak of this code). */
 export interface SyncError {
@@ -23,6 +25,10 @@ export interface SyncError {
   readonly message: string;
   readonly at: number;
 }
+
+/** When a problem of `code` seen at `at` began: the start of the current streak of that code, else now. */
+export const problemSince = (prev: SyncError | null, code: SyncErrorCode, at: number): number =>
+  prev?.code === code ? prev.at : at;
 
 /** A failed round as the interpreter classified it (once, from the error it caught). */
 export interface RoundFailure {
@@ -291,8 +297,11 @@ function finished(s: MachineState, at: number, rejected: number): MachineState {
 
 function failed(s: MachineState, at: number, f: RoundFailure): MachineState {
   const failures = s.failures + 1;
-  const began = s.lastError?.code === f.code ? s.lastError.at : at;
-  const base = { ...s, failures, lastError: { code: f.code, message: f.message, at: began } };
+  const base = {
+    ...s,
+    failures,
+    lastError: { code: f.code, message: f.message, at: problemSince(s.lastError, f.code, at) },
+  };
   if (f.code === 'unauthorized') {
     const phase: Phase = s.signedIn ? { name: 'unauthorized' } : { name: 'signed-out' };
     return { ...base, signedIn: false, again: 'no', phase };
