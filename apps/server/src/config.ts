@@ -11,6 +11,8 @@ export interface Config {
   jwtSecret: Uint8Array;
   logLevel: string;
   webDir: string | undefined;
+  /** `SELFTRACKER_CORS_ORIGINS`: comma-separated origins allowed to call the API; unset keeps the default. */
+  corsOrigins: string[] | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,6 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: loadSecret(env.SELFTRACKER_JWT_SECRET, dataDir),
     logLevel: env.LOG_LEVEL ?? 'info',
     webDir: env.SELFTRACKER_WEB_DIR,
+    corsOrigins: parseOrigins(env.SELFTRACKER_CORS_ORIGINS),
   };
 }
 
@@ -40,4 +43,17 @@ function loadSecret(fromEnv: string | undefined, dataDir: string): Uint8Array {
   if (!existsSync(file))
     writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
+/** `a, b` → the origins, each checked to be `scheme://host[:port]` (`*` is refused: tokens are per-origin). */
+export function parseOrigins(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.split(',').map((raw) => {
+    const o = raw.trim().replace(/\/$/, '');
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o))
+      throw new Error(
+        `SELFTRACKER_CORS_ORIGINS: "${raw.trim()}" is not an origin like https://app.example.com`,
+      );
+    return o;
+  });
 }

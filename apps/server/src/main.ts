@@ -21,6 +21,7 @@ async function main() {
     auth: { jwtSecret: config.jwtSecret },
     log,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
   });
   const app = createWebRoutes(server.app, config.webDir, log);
   const http = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

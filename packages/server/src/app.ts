@@ -12,6 +12,7 @@ import {
   toError,
 } from '@selftracker/core';
 import { type Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './context.ts';
 import { silentLogger, systemClock } from './context.ts';
@@ -32,7 +33,16 @@ export interface ServerDeps {
   sync?: SyncOptions;
   /** The caller's network address, for per-address rate limits (the runnable reads it from the socket). */
   clientAddress?: (c: Context) => string;
+  /**
+   * Origins other than the server's own whose pages may call `/v1/*` (CORS): the desktop app's webview
+   * (`tauri://localhost`), the mobile app's web build. Default `DEFAULT_CORS_ORIGINS`. Tokens travel in the
+   * Authorization header, never in cookies, so an allowed origin gains nothing without the user's token.
+   */
+  corsOrigins?: readonly string[];
 }
+
+/** The desktop app's webview origins (Linux/macOS, Windows): allowed unless the runnable says otherwise. */
+export const DEFAULT_CORS_ORIGINS: readonly string[] = ['tauri://localhost', 'http://tauri.localhost'];
 
 export interface SelfTrackerServer {
   /** The Hono app serving `/v1/*`. */
@@ -60,6 +70,17 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   const app = new Hono<Env>();
 
   app.use(requestId());
+  const origins = new Set(deps.corsOrigins ?? DEFAULT_CORS_ORIGINS);
+  app.use(
+    '/v1/*',
+    cors({
+      origin: (origin) => (origins.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', PROTOCOL_HEADER],
+      exposeHeaders: ['Date', 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    }),
+  );
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

@@ -1,4 +1,4 @@
-export { createServer, type SelfTrackerServer, type ServerDeps } from './app.ts';
+export { createServer, DEFAULT_CORS_ORIGINS, type SelfTrackerServer, type ServerDeps } from './app.ts';
 export * from './context.ts';
 export type { Database, Sql } from './db/database.ts';
 export { openDatabase } from './db/open.ts';
