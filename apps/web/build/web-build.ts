@@ -21,7 +21,7 @@ export function buildInputs(): string[] {
     join(WEB_DIR, 'bench.html'),
     join(WEB_DIR, 'vite.config.ts'),
     join(WEB_DIR, 'package.json'),
-    ...['client', 'react', 'core'].flatMap((p) => [
+    ...['client', 'react', 'core', 'ui'].flatMap((p) => [
       join(REPO_DIR, 'packages', p, 'src'),
       join(REPO_DIR, 'packages', p, 'package.json'),
     ]),

@@ -1,11 +1,21 @@
+import { createBrowserConnectivity } from '@selftracker/client/browser-connectivity';
+import { acquireDatabaseLock, openWebDriver } from '@selftracker/client/web';
+import { AppController, AppRoot, databaseFile, exposeDebugHook } from '@selftracker/ui';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { AppController } from './app-controller.ts';
-import { AppRoot } from './app-root.tsx';
-import { exposeDebugHook } from './debug-hook.ts';
-import './styles.css';
+import '@selftracker/ui/styles.css';
 
-const controller = new AppController({ server: window.location.origin, storage: window.localStorage });
+/** The web app's platform: SQLite (wasm) on OPFS in a worker, one tab owns a database at a time. */
+const controller = new AppController({
+  server: window.location.origin,
+  storage: window.localStorage,
+  platform: {
+    lockDatabase: (userId, onTakeoverRequested) =>
+      acquireDatabaseLock(databaseFile(userId), { onTakeoverRequested }),
+    openDriver: (userId) => openWebDriver({ file: databaseFile(userId) }),
+    createConnectivity: () => createBrowserConnectivity(),
+  },
+});
 exposeDebugHook(controller);
 
 createRoot(document.getElementById('root')!).render(

@@ -1,12 +1,6 @@
-import { createTransport, Engine, requestSession } from '@selftracker/client';
-import {
-  acquireDatabaseLock,
-  type BrowserConnectivity,
-  createBrowserConnectivity,
-  type DatabaseLock,
-  type OwnedDatabaseLock,
-  openWebDriver,
-} from '@selftracker/client/web';
+import { createTransport, Engine, requestSession, type SqliteDriver } from '@selftracker/client';
+import type { BrowserConnectivity } from '@selftracker/client/browser-connectivity';
+import type { DatabaseLock, OwnedDatabaseLock } from '@selftracker/client/web';
 import type { AuthResponse } from '@selftracker/core';
 import { messageOf } from './labels.ts';
 
@@ -14,11 +8,12 @@ import { messageOf } from './labels.ts';
 type TakenDatabaseLock = Extract<DatabaseLock, { state: 'taken' }>;
 
 const CURRENT_USER_KEY = 'selftracker.currentUser';
+const SERVER_KEY = 'selftracker.server';
 
 /** What the sign-in screen says when the session ended without the user signing out. */
 export const SIGN_IN_AGAIN = 'Please sign in again. Your local data is kept.';
 
-/** One SQLite database per signed-in user, in the origin's private file system. */
+/** One SQLite database per signed-in user: its file name (the platform says in which directory or OPFS). */
 export const databaseFile = (userId: string) => `user-${userId}.sqlite3`;
 
 /** An open user database: the engine runs, this tab owns the file. */
@@ -37,14 +32,62 @@ export type AppState =
   | { kind: 'ready'; session: OpenSession }
   | { kind: 'failed'; error: string };
 
+/** What differs between the web app, the desktop app and the phone: where a user's database is, and who owns it. */
+export interface AppPlatform {
+  /**
+   * Takes `userId`'s database for this window: `owned`, or `taken` by another tab (the web app, where tabs share
+   * one origin's files). `onTakeoverRequested` runs here when another window asks for it.
+   */
+  lockDatabase(userId: string, onTakeoverRequested: () => Promise<void>): Promise<DatabaseLock>;
+  /** Opens `userId`'s database (after `lockDatabase` said `owned`). */
+  openDriver(userId: string): Promise<SqliteDriver>;
+  /** The device's network state for the engine (disposed with the engine). */
+  createConnectivity(): BrowserConnectivity;
+}
+
 export interface AppEnvironment {
-  server: string;
+  /**
+   * The sync server: fixed (the web app talks to its own origin), or chosen on the sign-in screen (`Server`,
+   * remembered on this device), starting from `chosen.default`.
+   */
+  server: string | { default: string };
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  platform: AppPlatform;
+}
+
+/** A lock for platforms where one process owns its data directory (one instance per data directory). */
+export function soleOwnerLock(): OwnedDatabaseLock {
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  return { state: 'owned', released, release: async () => release() };
 }
 
 /**
- * The composition root's state machine: who is signed in, whether this tab owns their database, and the
- * engine over it. Knows the web driver, the tab lock and the server; React only renders its state.
+ * A server address as typed: `host:port` gets `http://`, a trailing slash goes; anything that is not an http(s)
+ * URL without a path is refused with a sentence.
+ */
+export function normalizeServer(input: string): string {
+  const raw = input.trim();
+  if (raw === '') throw new Error('Enter the address of your SelfTracker server, e.g. http://localhost:8787');
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new Error(`"${raw}" is not a server address (try http://localhost:8787)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`The server address must start with http:// or https:// (got ${url.protocol}//)`);
+  if (url.pathname !== '/' || url.search || url.hash || url.username)
+    throw new Error(`Give the server's address only, without a path (e.g. ${url.origin})`);
+  return url.origin;
+}
+
+/**
+ * The composition root's state machine: who is signed in, whether this window owns their database, and the
+ * engine over it. The platform (web, desktop, phone) says where databases are; React only renders the state.
  */
 export class AppController {
   #state: AppState = { kind: 'starting' };
@@ -69,6 +112,17 @@ export class AppController {
     for (const l of [...this.#listeners]) l();
   }
 
+  /** Whether the sign-in screen asks for the server (desktop, phone); the web app uses its own origin. */
+  get choosesServer(): boolean {
+    return typeof this.env.server !== 'string';
+  }
+
+  /** The server this device talks to: fixed, or the one last signed in to here, else the default. */
+  get server(): string {
+    const s = this.env.server;
+    return typeof s === 'string' ? s : (this.env.storage.getItem(SERVER_KEY) ?? s.default);
+  }
+
   /** Opens the last signed-in user's database, or shows the sign-in screen. */
   async start(): Promise<void> {
     const userId = this.env.storage.getItem(CURRENT_USER_KEY);
@@ -77,10 +131,12 @@ export class AppController {
   }
 
   /** Signs up or in against the server, then opens (or creates) that user's local database. */
-  async authenticate(mode: 'login' | 'signup', email: string, password: string): Promise<void> {
-    const transport = createTransport(this.env.server);
+  async authenticate(mode: 'login' | 'signup', email: string, password: string, server?: string): Promise<void> {
+    const base = this.choosesServer && server !== undefined ? normalizeServer(server) : this.server;
+    const transport = createTransport(base);
     const path = mode === 'signup' ? '/v1/auth/signup' : '/v1/auth/login';
     const auth = await requestSession(transport, path, email, password);
+    if (this.choosesServer) this.env.storage.setItem(SERVER_KEY, base);
     this.env.storage.setItem(CURRENT_USER_KEY, auth.user_id);
     await this.#openUser(auth.user_id, { auth, email });
   }
@@ -115,9 +171,7 @@ export class AppController {
   async #openUser(userId: string, signIn?: { auth: AuthResponse; email: string }): Promise<void> {
     this.#set({ kind: 'opening', userId });
     try {
-      const lock = await acquireDatabaseLock(databaseFile(userId), {
-        onTakeoverRequested: () => this.#handOver(userId),
-      });
+      const lock = await this.env.platform.lockDatabase(userId, () => this.#handOver(userId));
       if (lock.state === 'taken') return this.#set({ kind: 'elsewhere', userId, lock, takingOver: false });
       await this.#openWithLock(userId, lock, signIn);
     } catch (e: unknown) {
@@ -131,10 +185,10 @@ export class AppController {
     signIn?: { auth: AuthResponse; email: string },
   ): Promise<void> {
     let engine: Engine | undefined;
-    const connectivity = createBrowserConnectivity();
+    const connectivity = this.env.platform.createConnectivity();
     try {
-      const driver = await openWebDriver({ file: databaseFile(userId) });
-      engine = await Engine.open({ driver, server: this.env.server, connectivity });
+      const driver = await this.env.platform.openDriver(userId);
+      engine = await Engine.open({ driver, server: this.server, connectivity });
       // biome-ignore lint/correctness/useHookAtTopLevel: Engine.useSession is a method, not a React hook
       if (signIn) await engine.useSession(signIn.auth, signIn.email);
       const account = await engine.account();
@@ -165,9 +219,7 @@ export class AppController {
     // The lock is released once this returns; afterwards ask again to get a "taken" handle for "Use here".
     void owned?.lock.released
       .then(async () => {
-        const lock = await acquireDatabaseLock(databaseFile(userId), {
-          onTakeoverRequested: () => this.#handOver(userId),
-        });
+        const lock = await this.env.platform.lockDatabase(userId, () => this.#handOver(userId));
         if (lock.state === 'taken') this.#set({ kind: 'elsewhere', userId, lock, takingOver: false });
         else await this.#openWithLock(userId, lock);
       })

@@ -36,7 +36,11 @@ export function AppRoot({ controller }: { controller: AppController }) {
       );
     case 'signed-out':
       return (
-        <SignInScreen notice={state.notice} onSubmit={(mode, e, p) => controller.authenticate(mode, e, p)} />
+        <SignInScreen
+          notice={state.notice}
+          server={controller.choosesServer ? controller.server : undefined}
+          onSubmit={(mode, e, p, server) => controller.authenticate(mode, e, p, server)}
+        />
       );
     case 'elsewhere':
       return (

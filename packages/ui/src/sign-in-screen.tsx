@@ -3,14 +3,21 @@ import { messageOf } from './labels.ts';
 
 export type AuthMode = 'login' | 'signup';
 
-/** Sign in or create an account. Errors (wrong password, taken email, no network) show as an alert. */
+/**
+ * Sign in or create an account. Errors (wrong password, taken email, no network, a bad server address) show as
+ * an alert. With `server` (desktop, phone) a `Server` field comes first, prefilled with it.
+ */
 export function SignInScreen({
   onSubmit,
   notice,
+  server: initialServer,
 }: {
-  onSubmit: (mode: AuthMode, email: string, password: string) => Promise<void>;
+  onSubmit: (mode: AuthMode, email: string, password: string, server?: string) => Promise<void>;
   notice?: string | undefined;
+  server?: string | undefined;
 }) {
+  const [server, setServer] = useState(initialServer ?? '');
+  const serverId = useId();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -21,7 +28,7 @@ export function SignInScreen({
   const submit = (mode: AuthMode) => {
     setError(null);
     setPending(mode);
-    onSubmit(mode, email.trim(), password).catch((e: unknown) => {
+    onSubmit(mode, email.trim(), password, initialServer === undefined ? undefined : server).catch((e: unknown) => {
       setError(messageOf(e));
       setPending(null);
     });
@@ -38,6 +45,22 @@ export function SignInScreen({
         <h1>SelfTracker</h1>
         <p className="muted">Tasks, projects and time. Works offline, syncs when it can.</p>
         {notice && <p className="notice">{notice}</p>}
+        {initialServer !== undefined && (
+          <>
+            <label htmlFor={serverId}>Server</label>
+            <input
+              id={serverId}
+              type="text"
+              inputMode="url"
+              autoComplete="url"
+              autoCapitalize="off"
+              spellCheck={false}
+              required
+              value={server}
+              onChange={(e) => setServer(e.target.value)}
+            />
+          </>
+        )}
         <label htmlFor={emailId}>Email</label>
         <input
           id={emailId}

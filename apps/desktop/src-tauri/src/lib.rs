@@ -1,0 +1,189 @@
+//! SelfTracker's desktop shell: the shared React front end in a webview, its SQLite file owned by
+//! `tauri-plugin-sql` and served to the sync engine by `db` (one held connection per driver, a
+//! transaction is a lease), a tray icon with the sync status, close-to-tray while work is
+//! unfinished, one instance per data directory, the window's size and position remembered.
+
+pub mod db;
+mod tray;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tauri::webview::PageLoadEvent;
+use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_notification::NotificationExt;
+use tauri_plugin_sql::DbInstances;
+
+/// What the front end needs to know about this installation.
+#[derive(Serialize, Clone)]
+pub struct DesktopConfig {
+    /// Where the databases live: `SELFTRACKER_DESKTOP_DATA_DIR`, else the app's data directory.
+    data_dir: String,
+    /// The `Server` field's default: `SELFTRACKER_SERVER`, else `http://localhost:8787`.
+    server: String,
+    /// The database file name the front end opens (`sqlite:` + path) for a user.
+    database_prefix: String,
+}
+
+struct Desktop {
+    config: DesktopConfig,
+    /// Closing the window hides it instead while a timer runs or changes wait to sync.
+    keep_running: AtomicBool,
+}
+
+#[tauri::command]
+fn desktop_config(desktop: State<'_, Desktop>) -> DesktopConfig {
+    desktop.config.clone()
+}
+
+/// Opens a driver's connection on the database that the SQL plugin has loaded under `db`.
+#[tauri::command]
+async fn db_open(
+    db: String,
+    instances: State<'_, DbInstances>,
+    connections: State<'_, db::Connections>,
+) -> Result<u64, db::WireError> {
+    let pool = {
+        let map = instances.0.read().await;
+        let Some(tauri_plugin_sql::DbPool::Sqlite(pool)) = map.get(&db) else {
+            return Err(db::WireError::closed_with(&format!("{db} is not loaded (Database.load it first)")));
+        };
+        pool.clone()
+    };
+    connections.open(&pool).await
+}
+
+#[tauri::command]
+async fn db_request(
+    handle: u64,
+    request: db::Request,
+    connections: State<'_, db::Connections>,
+) -> Result<db::Response, ()> {
+    Ok(connections.handle(handle, request).await)
+}
+
+/// The driver's caller is gone without closing (the contract's "vanish"): the same path as a reload.
+#[tauri::command]
+async fn db_abandon(handle: u64, connections: State<'_, db::Connections>) -> Result<(), ()> {
+    connections.abandon(handle).await;
+    Ok(())
+}
+
+/// The front end's sync and timer state, shown in the tray and deciding what closing the window does.
+#[tauri::command]
+fn desktop_status(app: AppHandle, status: tray::TrayStatus, desktop: State<'_, Desktop>) {
+    desktop.keep_running.store(status.timer.is_some() || status.pending > 0, Ordering::Relaxed);
+    tray::update(&app, &status);
+}
+
+/// A native notification (sync failing for a long time).
+#[tauri::command]
+fn desktop_notify(app: AppHandle, title: String, body: String) -> Result<(), String> {
+    app.notification().builder().title(title).body(body).show().map_err(|e| e.to_string())
+}
+
+fn data_dir(app: &AppHandle) -> PathBuf {
+    match std::env::var_os("SELFTRACKER_DESKTOP_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from(".selftracker-desktop")),
+    }
+}
+
+/// One instance per data directory: a second launch on the same data focuses the first; another data
+/// directory (a second "device" in a test) is another instance.
+fn instance_id() -> String {
+    let base = "app.selftracker.desktop".to_owned();
+    match std::env::var("SELFTRACKER_DESKTOP_DATA_DIR") {
+        Ok(dir) if !dir.is_empty() => {
+            let hash = dir.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+            format!("{base}.d{hash:016x}")
+        }
+        _ => base,
+    }
+}
+
+pub fn show_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id())
+                .callback(|app, _argv, _cwd| show_main_window(app))
+                .build(),
+        )
+        .plugin(tauri_plugin_sql::Builder::new().build())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .manage(db::Connections::default())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let dir = data_dir(&handle);
+            std::fs::create_dir_all(&dir)?;
+            let server = std::env::var("SELFTRACKER_SERVER")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "http://localhost:8787".to_owned());
+            let config = DesktopConfig {
+                data_dir: dir.to_string_lossy().into_owned(),
+                server,
+                database_prefix: format!("sqlite:{}", dir.to_string_lossy()),
+            };
+            app.manage(Desktop { config, keep_running: AtomicBool::new(false) });
+            // The webview's storage (localStorage: who is signed in here, which server) lives in the data
+            // directory too, so two data directories are two independent devices.
+            WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
+                .title("SelfTracker")
+                .inner_size(1100.0, 760.0)
+                .min_inner_size(360.0, 480.0)
+                .data_directory(dir.join("webview"))
+                .build()?;
+            if let Err(e) = tray::create(&handle) {
+                eprintln!("selftracker: no tray icon ({e}); closing the window quits");
+            }
+            // Transactions whose caller went quiet are rolled back (the webview hung or forgot them).
+            let expiring = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    expiring.state::<db::Connections>().expire(Instant::now()).await;
+                }
+            });
+            Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            // A (re)load starts a new front end: every driver of the old one is gone.
+            if payload.event() == PageLoadEvent::Started {
+                let app = webview.app_handle().clone();
+                tauri::async_runtime::block_on(app.state::<db::Connections>().abandon_all());
+            }
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let keep = app.state::<Desktop>().keep_running.load(Ordering::Relaxed);
+                if keep && tray::exists(app) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            desktop_config,
+            db_open,
+            db_request,
+            db_abandon,
+            desktop_status,
+            desktop_notify
+        ])
+        .run(tauri::generate_context!())
+        .expect("SelfTracker could not start");
+}

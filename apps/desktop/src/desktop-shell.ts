@@ -1,0 +1,65 @@
+/**
+ * What the desktop adds around the shared UI: the tray shows the sync status, the pending count and the running
+ * timer (reported to Rust with `desktop_status`, which also decides whether closing the window hides it); the
+ * tray's `Sync now` and `Stop timer` arrive as events; a native notification says when sync has been failing
+ * for more than 10 minutes.
+ */
+import type { Engine, SyncStatus } from '@selftracker/client';
+import { type AppController, describeSync, formatDuration } from '@selftracker/ui';
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import { notificationFor, type TrayStatus, trayStatus } from './tray-status.ts';
+
+const TICK_MS = 30_000;
+
+async function runningTimer(engine: Engine): Promise<string | null> {
+  const [timer] = await engine.timers.running();
+  if (!timer) return null;
+  const task = timer.task_id ? await engine.tasks.get(timer.task_id) : undefined;
+  const name = timer.note || task?.title || 'Timer';
+  return `${name} — ${formatDuration(Date.now() - timer.started_at)}`;
+}
+
+/** Follows the controller: while a user's engine runs, keeps the tray and the close behaviour up to date. */
+export function startDesktopShell(controller: AppController): void {
+  let engine: Engine | undefined;
+  let notifiedFor: number | undefined;
+  let last = '';
+  const report = async () => {
+    const e = engine;
+    const status: TrayStatus = e
+      ? trayStatus(describeSync(e.status, navigator.onLine).text, e.status.pending, await runningTimer(e))
+      : trayStatus('Signed out', 0, null);
+    const key = JSON.stringify(status);
+    if (key !== last) {
+      last = key;
+      await invoke('desktop_status', { status });
+    }
+    if (e) notifiedFor = await notify(e.status, notifiedFor);
+  };
+  const safeReport = () => void report().catch((err: unknown) => console.warn('SelfTracker tray:', err));
+
+  let unsubscribe: (() => void)[] = [];
+  const follow = () => {
+    const s = controller.getState();
+    const next = s.kind === 'ready' ? s.session.engine : undefined;
+    if (next === engine) return;
+    for (const u of unsubscribe) u();
+    unsubscribe = [];
+    engine = next;
+    if (next) unsubscribe = [next.subscribe(safeReport), next.onChange(safeReport)];
+    safeReport();
+  };
+  controller.subscribe(follow);
+  follow();
+  setInterval(safeReport, TICK_MS);
+
+  void listen('tray://sync-now', () => void engine?.sync().catch(() => {}));
+  void listen('tray://stop-timer', () => void engine?.timers.stop().catch(() => {}));
+}
+
+async function notify(status: SyncStatus, notifiedFor: number | undefined): Promise<number | undefined> {
+  const n = notificationFor(status, Date.now(), notifiedFor);
+  if (n.show) await invoke('desktop_notify', { title: n.show.title, body: n.show.body }).catch(() => {});
+  return n.notifiedFor;
+}

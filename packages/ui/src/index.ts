@@ -1,0 +1,19 @@
+/**
+ * The SelfTracker front end shared by the web app and the desktop app: screens, the sync indicator and the
+ * app controller. Each app's composition root gives the controller its platform (driver, lock, server).
+ */
+export {
+  type AppEnvironment,
+  type AppPlatform,
+  type AppState,
+  AppController,
+  databaseFile,
+  normalizeServer,
+  type OpenSession,
+  SIGN_IN_AGAIN,
+  soleOwnerLock,
+} from './app-controller.ts';
+export { AppRoot } from './app-root.tsx';
+export { describeSync } from './sync-indicator.tsx';
+export { exposeDebugHook } from './debug-hook.ts';
+export { formatDuration, timerDuration } from './format.ts';
