@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 use sqlx::{Column, Executor, Pool, Row, TypeInfo, ValueRef};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// How long a transaction may wait for its caller's next request before it is rolled back.
 pub const LEASE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -156,11 +156,20 @@ fn row_to_json(row: &SqliteRow) -> Result<Map<String, Value>, sqlx::Error> {
     Ok(out)
 }
 
-/// One opened driver's connection and its transaction, if any.
+/// One opened driver's connection and its transaction, if any. While a lease is open it holds the
+/// driver's gate, so statements outside the transaction and the next `begin` wait for it to end, as
+/// they wait for the lock of any other driver.
 struct Conn {
     conn: Option<PoolConnection<Sqlite>>,
     lease: Option<u64>,
     deadline: Option<Instant>,
+    gate: Option<OwnedMutexGuard<()>>,
+}
+
+/// One driver: its gate (held by an open transaction) and its connection.
+struct Driver {
+    gate: Arc<Mutex<()>>,
+    conn: Mutex<Conn>,
 }
 
 impl Conn {
@@ -186,16 +195,20 @@ impl Conn {
     async fn end_lease(&mut self, commit: bool) -> Result<(), WireError> {
         self.lease = None;
         self.deadline = None;
-        if commit {
-            if let Err(e) = self.raw("COMMIT").await {
-                let _ = self.raw("ROLLBACK").await;
-                return Err(e);
+        let result = if commit {
+            match self.raw("COMMIT").await {
+                Err(e) => {
+                    let _ = self.raw("ROLLBACK").await;
+                    Err(e)
+                }
+                ok => ok,
             }
-            Ok(())
         } else {
             let _ = self.raw("ROLLBACK").await;
             Ok(())
-        }
+        };
+        self.gate = None; // the next transaction or outside statement may go
+        result
     }
 
     /// Ends the transaction if one is open and gives the connection back to the pool.
@@ -216,7 +229,7 @@ impl Conn {
 pub struct Connections {
     next: AtomicU64,
     next_lease: AtomicU64,
-    open: Mutex<HashMap<u64, Arc<Mutex<Conn>>>>,
+    open: Mutex<HashMap<u64, Arc<Driver>>>,
 }
 
 impl Connections {
@@ -224,12 +237,13 @@ impl Connections {
     pub async fn open(&self, pool: &Pool<Sqlite>) -> Result<u64, WireError> {
         let conn = pool.acquire().await.map_err(|e| map_error(&e))?;
         let handle = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let conn = Conn { conn: Some(conn), lease: None, deadline: None };
-        self.open.lock().await.insert(handle, Arc::new(Mutex::new(conn)));
+        let conn = Conn { conn: Some(conn), lease: None, deadline: None, gate: None };
+        let driver = Driver { gate: Arc::new(Mutex::new(())), conn: Mutex::new(conn) };
+        self.open.lock().await.insert(handle, Arc::new(driver));
         Ok(handle)
     }
 
-    async fn get(&self, handle: u64) -> Option<Arc<Mutex<Conn>>> {
+    async fn get(&self, handle: u64) -> Option<Arc<Driver>> {
         self.open.lock().await.get(&handle).cloned()
     }
 
@@ -243,65 +257,74 @@ impl Connections {
     }
 
     async fn serve(&self, handle: u64, op: Op) -> Result<Value, WireError> {
-        let Some(conn) = self.get(handle).await else {
+        let Some(driver) = self.get(handle).await else {
             return Err(WireError::closed("the database is closed"));
         };
-        if let Op::Close = op {
-            self.open.lock().await.remove(&handle);
-            conn.lock().await.release().await;
-            return Ok(Value::Null);
-        }
-        let mut c = conn.lock().await;
         let ended = || WireError::closed("this transaction has ended (committed, rolled back or expired)");
-        let check = |c: &Conn, lease: Option<u64>| -> Result<(), WireError> {
-            if lease.is_some() && c.lease != lease {
-                return Err(ended());
-            }
-            Ok(())
-        };
         match op {
-            Op::Exec { sql, params, lease } => {
-                check(&c, lease)?;
-                let r = c.statement(false, &sql, &params).await;
-                c.touch();
-                r
+            Op::Close => {
+                self.open.lock().await.remove(&handle);
+                driver.conn.lock().await.release().await;
+                Ok(Value::Null)
             }
-            Op::Query { sql, params, lease } => {
-                check(&c, lease)?;
-                let r = c.statement(true, &sql, &params).await;
-                c.touch();
-                r
-            }
+            Op::Exec { sql, params, lease } => Self::statement(&driver, false, &sql, &params, lease).await,
+            Op::Query { sql, params, lease } => Self::statement(&driver, true, &sql, &params, lease).await,
             Op::Begin => {
-                if c.lease.is_some() {
-                    return Err(WireError::new("busy", "a transaction is already open on this connection"));
-                }
+                // Waits for the transaction in progress, if any, as a second writer waits for the lock.
+                let gate = driver.gate.clone().lock_owned().await;
+                let mut c = driver.conn.lock().await;
                 c.raw("BEGIN IMMEDIATE").await?;
                 let lease = self.next_lease.fetch_add(1, Ordering::Relaxed) + 1;
                 c.lease = Some(lease);
+                c.gate = Some(gate);
                 c.touch();
                 Ok(Value::from(lease))
             }
-            Op::Commit { lease } | Op::Rollback { lease } if c.lease != Some(lease) => Err(ended()),
-            Op::Commit { .. } => c.end_lease(true).await.map(|_| Value::Null),
-            Op::Rollback { .. } => c.end_lease(false).await.map(|_| Value::Null),
-            Op::Close => unreachable!(),
+            Op::Commit { lease } | Op::Rollback { lease } => {
+                let commit = matches!(op, Op::Commit { .. });
+                let mut c = driver.conn.lock().await;
+                if c.lease != Some(lease) {
+                    return Err(ended());
+                }
+                c.end_lease(commit).await.map(|_| Value::Null)
+            }
         }
+    }
+
+    /// A statement inside the lease's transaction, or (no lease) on its own once no transaction is open.
+    async fn statement(
+        driver: &Driver,
+        query: bool,
+        sql: &str,
+        params: &[Value],
+        lease: Option<u64>,
+    ) -> Result<Value, WireError> {
+        let _outside = match lease {
+            None => Some(driver.gate.lock().await),
+            Some(_) => None,
+        };
+        let mut c = driver.conn.lock().await;
+        if lease.is_some() && c.lease != lease {
+            return Err(WireError::closed("this transaction has ended (committed, rolled back or expired)"));
+        }
+        let r = c.statement(query, sql, params).await;
+        c.touch();
+        r
     }
 
     /// What a vanished caller leaves behind: its transaction rolled back, its connection returned.
     pub async fn abandon(&self, handle: u64) {
-        let conn = self.open.lock().await.remove(&handle);
-        if let Some(conn) = conn {
-            conn.lock().await.release().await;
+        let driver = self.open.lock().await.remove(&handle);
+        if let Some(driver) = driver {
+            driver.conn.lock().await.release().await;
         }
     }
 
     /// The webview reloaded or closed: every driver it opened is gone.
     pub async fn abandon_all(&self) {
         let all: Vec<_> = self.open.lock().await.drain().map(|(_, c)| c).collect();
-        for conn in all {
-            conn.lock().await.release().await;
+        for driver in all {
+            driver.conn.lock().await.release().await;
         }
     }
 
@@ -309,9 +332,9 @@ impl Connections {
     pub async fn expire(&self, now: Instant) -> usize {
         let all: Vec<_> = self.open.lock().await.values().cloned().collect();
         let mut expired = 0;
-        for conn in all {
+        for driver in all {
             // A connection busy with a statement is not idle: skip it this round.
-            let Ok(mut c) = conn.try_lock() else { continue };
+            let Ok(mut c) = driver.conn.try_lock() else { continue };
             if c.deadline.is_some_and(|d| d <= now) {
                 let _ = c.end_lease(false).await;
                 expired += 1;
@@ -324,5 +347,143 @@ impl Connections {
 impl Conn {
     fn touch(&mut self) {
         self.deadline = self.lease.map(|_| Instant::now() + LEASE_TIMEOUT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+    async fn pool(dir: &tempfile::TempDir) -> Pool<Sqlite> {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("test.db"))
+            .create_if_missing(true)
+            .busy_timeout(Duration::from_millis(200));
+        SqlitePoolOptions::new().max_connections(4).connect_with(options).await.unwrap()
+    }
+
+    fn req(id: u64, op: Value) -> Request {
+        let mut v = op;
+        v["id"] = json!(id);
+        serde_json::from_value(v).unwrap()
+    }
+
+    async fn ok(c: &Connections, handle: u64, op: Value) -> Value {
+        match c.handle(handle, req(1, op)).await {
+            Response::Ok { result, .. } => result,
+            Response::Err { error, .. } => panic!("unexpected error {error:?}"),
+        }
+    }
+
+    async fn err(c: &Connections, handle: u64, op: Value) -> WireError {
+        match c.handle(handle, req(1, op)).await {
+            Response::Ok { result, .. } => panic!("expected an error, got {result}"),
+            Response::Err { error, .. } => error,
+        }
+    }
+
+    async fn count(c: &Connections, handle: u64) -> Value {
+        ok(c, handle, json!({"op": "query", "sql": "SELECT count(*) AS n FROM t"})).await[0]["n"].clone()
+    }
+
+    async fn setup() -> (tempfile::TempDir, Pool<Sqlite>, Connections, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir).await;
+        let c = Connections::default();
+        let h = c.open(&pool).await.unwrap();
+        ok(&c, h, json!({"op": "exec", "sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, v)"})).await;
+        (dir, pool, c, h)
+    }
+
+    #[tokio::test]
+    async fn commit_keeps_and_rollback_discards() {
+        let (_dir, _pool, c, h) = setup().await;
+        let lease = ok(&c, h, json!({"op": "begin"})).await;
+        ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (?)", "params": ["a"], "lease": lease})).await;
+        ok(&c, h, json!({"op": "commit", "lease": lease})).await;
+        let lease = ok(&c, h, json!({"op": "begin"})).await;
+        ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (?)", "params": ["b"], "lease": lease})).await;
+        ok(&c, h, json!({"op": "rollback", "lease": lease})).await;
+        assert_eq!(count(&c, h).await, json!(1));
+        // An ended lease is refused, and says why.
+        let e = err(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (1)", "lease": lease})).await;
+        assert_eq!(e.code, "closed");
+        assert_eq!(count(&c, h).await, json!(1));
+    }
+
+    #[tokio::test]
+    async fn statements_outside_a_transaction_wait_for_it() {
+        let (_dir, _pool, c, h) = setup().await;
+        let c = Arc::new(c);
+        let lease = ok(&c, h, json!({"op": "begin"})).await;
+        ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES ('in')", "lease": lease})).await;
+        let outside = {
+            let c = c.clone();
+            tokio::spawn(async move { ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES ('out')"})).await })
+        };
+        let second_begin = {
+            let c = c.clone();
+            tokio::spawn(async move { ok(&c, h, json!({"op": "begin"})).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!outside.is_finished() && !second_begin.is_finished(), "they must wait for the open transaction");
+        ok(&c, h, json!({"op": "rollback", "lease": lease})).await;
+        outside.await.unwrap();
+        let next = second_begin.await.unwrap();
+        ok(&c, h, json!({"op": "commit", "lease": next})).await;
+        // The rolled-back row is gone; the outside statement ran on its own and stayed.
+        let rows = ok(&c, h, json!({"op": "query", "sql": "SELECT v FROM t"})).await;
+        assert_eq!(rows, json!([{"v": "out"}]));
+    }
+
+    #[tokio::test]
+    async fn an_idle_lease_expires_and_an_abandoned_one_frees_the_database() {
+        let (_dir, pool, c, h) = setup().await;
+        let lease = ok(&c, h, json!({"op": "begin"})).await;
+        ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (1)", "lease": lease})).await;
+        assert_eq!(c.expire(Instant::now()).await, 0);
+        assert_eq!(c.expire(Instant::now() + LEASE_TIMEOUT + Duration::from_secs(1)).await, 1);
+        assert_eq!(err(&c, h, json!({"op": "commit", "lease": lease})).await.code, "closed");
+        assert_eq!(count(&c, h).await, json!(0));
+
+        // A second driver cannot write while the first holds a write transaction...
+        let other = c.open(&pool).await.unwrap();
+        let lease = ok(&c, h, json!({"op": "begin"})).await;
+        ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (2)", "lease": lease})).await;
+        let e = err(&c, other, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (3)"})).await;
+        assert_eq!(e.code, "busy");
+        // ...and can once the first driver's caller vanishes: its transaction is rolled back.
+        c.abandon(h).await;
+        ok(&c, other, json!({"op": "exec", "sql": "INSERT INTO t (v) VALUES (3)"})).await;
+        assert_eq!(count(&c, other).await, json!(1));
+        assert_eq!(err(&c, h, json!({"op": "query", "sql": "SELECT 1"})).await.code, "closed");
+        c.abandon_all().await;
+        assert_eq!(err(&c, other, json!({"op": "query", "sql": "SELECT 1"})).await.code, "closed");
+    }
+
+    #[tokio::test]
+    async fn errors_are_mapped_and_values_round_trip() {
+        let (_dir, _pool, c, h) = setup().await;
+        ok(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (id, v) VALUES (1, 'x')"})).await;
+        let e = err(&c, h, json!({"op": "exec", "sql": "INSERT INTO t (id, v) VALUES (1, 'y')"})).await;
+        assert_eq!(e.code, "constraint");
+        let cause = e.cause.unwrap();
+        assert_eq!(cause["name"], json!("SqliteError"));
+        assert_eq!(cause["code"].as_i64().unwrap() & 0xff, 19);
+        assert_eq!(err(&c, h, json!({"op": "query", "sql": "SELEC nonsense"})).await.code, "io");
+
+        let params = json!([null, true, 42, 1.5, "text é", {"blob": [0, 255, 7]}, {"bigint": "9007199254740993"}]);
+        let rows = ok(&c, h, json!({"op": "query", "sql": "SELECT ? a, ? b, ? c, ? d, ? e, ? f, ? g", "params": params})).await;
+        assert_eq!(
+            rows,
+            json!([{"a": null, "b": 1, "c": 42, "d": 1.5, "e": "text é", "f": {"blob": [0, 255, 7]}, "g": 9007199254740993_i64}])
+        );
+        assert_eq!(ok(&c, h, json!({"op": "exec", "sql": "DELETE FROM t"})).await, json!(1));
+        let e = err(&c, h, json!({"op": "query", "sql": "SELECT ?", "params": [[1]]})).await;
+        assert_eq!(e.code, "io");
+        ok(&c, h, json!({"op": "close"})).await;
+        assert_eq!(err(&c, h, json!({"op": "query", "sql": "SELECT 1"})).await.code, "closed");
     }
 }
