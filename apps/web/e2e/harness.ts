@@ -36,6 +36,9 @@ export interface Harness {
   baseUrl: string;
   webDir: string;
   server: ChildProcess;
+  /** Stops the server (SIGTERM); `startServer` brings it back on the same port and data. */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
   /** A new simulated device: its own Chromium profile. */
   device(): Promise<Device>;
   close(): Promise<void>;
@@ -49,6 +52,45 @@ export interface Device {
   newPage(): Promise<Page>;
 }
 
+/** The real server as its own process (PGlite in `dataDir`, or `DATABASE_URL` when set). */
+export interface ServerProcess {
+  baseUrl: string;
+  port: number;
+  child: ChildProcess;
+  /** SIGTERM, resolved once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts the server on `port` (a free one by default) and waits until `/v1/health` answers. */
+export async function startServer(opts: { dataDir: string; port?: number; webDir?: string }): Promise<ServerProcess> {
+  const port = opts.port ?? (await freePort());
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_DIR, 'apps/server/src/main.ts')], {
+    cwd: REPO_DIR,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SELFTRACKER_DATA_DIR: opts.dataDir,
+      ...(opts.webDir ? { SELFTRACKER_WEB_DIR: opts.webDir } : {}),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHealth(baseUrl, child);
+  return {
+    baseUrl,
+    port,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** Builds the app into a temp dir (or uses `webDir`), starts the server on it, and hands out devices. */
 export async function startHarness(opts: { webDir?: string } = {}): Promise<Harness> {
   const tmp = mkdtempSync(join(tmpdir(), 'selftracker-e2e-'));
@@ -56,27 +98,21 @@ export async function startHarness(opts: { webDir?: string } = {}): Promise<Harn
     opts.webDir ??
     process.env.SELFTRACKER_E2E_WEB_DIR ??
     (await buildWeb({ outDir: join(tmp, 'web'), quiet: true }));
-  const port = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', join(REPO_DIR, 'apps/server/src/main.ts')], {
-    cwd: REPO_DIR,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SELFTRACKER_DATA_DIR: join(tmp, 'data'),
-      SELFTRACKER_WEB_DIR: webDir,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHealth(baseUrl, server);
+  const dataDir = join(tmp, 'data');
+  let srv = await startServer({ dataDir, webDir });
+  const { baseUrl, port } = srv;
   const contexts: BrowserContext[] = [];
 
   return {
     baseUrl,
     webDir,
-    server,
+    get server() {
+      return srv.child;
+    },
+    stopServer: () => srv.stop(),
+    async startServer() {
+      srv = await startServer({ dataDir, webDir, port });
+    },
     async device() {
       const profile = join(tmp, `profile-${contexts.length}`);
       mkdirSync(profile);
@@ -106,11 +142,7 @@ export async function startHarness(opts: { webDir?: string } = {}): Promise<Harn
     },
     async close() {
       for (const c of contexts) await c.close().catch(() => {});
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await srv.stop();
       rmSync(tmp, { recursive: true, force: true });
     },
   };

@@ -19,9 +19,9 @@ use tauri_plugin_sql::DbInstances;
 /// What the front end needs to know about this installation.
 #[derive(Serialize, Clone)]
 pub struct DesktopConfig {
-    /// Where the databases live: `SELFTRACKER_DESKTOP_DATA_DIR`, else the app's data directory.
+    /// Where the databases live: `--data-dir` or `SELFTRACKER_DESKTOP_DATA_DIR`, else the app's data directory.
     data_dir: String,
-    /// The `Server` field's default: `SELFTRACKER_SERVER`, else `http://localhost:8787`.
+    /// The `Server` field's default: `--server` or `SELFTRACKER_SERVER`, else `http://localhost:8787`.
     server: String,
     /// The database file name the front end opens (`sqlite:` + path) for a user.
     database_prefix: String,
@@ -84,10 +84,32 @@ fn desktop_notify(app: AppHandle, title: String, body: String) -> Result<(), Str
     app.notification().builder().title(title).body(body).show().map_err(|e| e.to_string())
 }
 
+/// A setting from the command line (`--name value` or `--name=value`), else the environment variable.
+fn setting(args: &[String], flag: &str, env: &str) -> Option<String> {
+    let prefix = format!("{flag}=");
+    let from_args = args.iter().enumerate().find_map(|(i, a)| {
+        if a == flag {
+            args.get(i + 1).cloned()
+        } else {
+            a.strip_prefix(&prefix).map(str::to_owned)
+        }
+    });
+    from_args.or_else(|| std::env::var(env).ok()).filter(|v| !v.is_empty())
+}
+
+fn args() -> Vec<String> {
+    std::env::args().skip(1).collect()
+}
+
+/// `--data-dir` / `SELFTRACKER_DESKTOP_DATA_DIR`, if set.
+fn configured_data_dir() -> Option<String> {
+    setting(&args(), "--data-dir", "SELFTRACKER_DESKTOP_DATA_DIR")
+}
+
 fn data_dir(app: &AppHandle) -> PathBuf {
-    match std::env::var_os("SELFTRACKER_DESKTOP_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from(".selftracker-desktop")),
+    match configured_data_dir() {
+        Some(dir) => PathBuf::from(dir),
+        None => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from(".selftracker-desktop")),
     }
 }
 
@@ -95,12 +117,12 @@ fn data_dir(app: &AppHandle) -> PathBuf {
 /// directory (a second "device" in a test) is another instance.
 fn instance_id() -> String {
     let base = "app.selftracker.desktop".to_owned();
-    match std::env::var("SELFTRACKER_DESKTOP_DATA_DIR") {
-        Ok(dir) if !dir.is_empty() => {
+    match configured_data_dir() {
+        Some(dir) => {
             let hash = dir.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
             format!("{base}.d{hash:016x}")
         }
-        _ => base,
+        None => base,
     }
 }
 
@@ -128,9 +150,7 @@ pub fn run() {
             let handle = app.handle().clone();
             let dir = data_dir(&handle);
             std::fs::create_dir_all(&dir)?;
-            let server = std::env::var("SELFTRACKER_SERVER")
-                .ok()
-                .filter(|s| !s.is_empty())
+            let server = setting(&args(), "--server", "SELFTRACKER_SERVER")
                 .unwrap_or_else(|| "http://localhost:8787".to_owned());
             let config = DesktopConfig {
                 data_dir: dir.to_string_lossy().into_owned(),
@@ -186,4 +206,20 @@ pub fn run() {
         ])
         .run(tauri::generate_context!())
         .expect("SelfTracker could not start");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::setting;
+
+    #[test]
+    fn a_setting_comes_from_the_command_line_then_the_environment() {
+        let args: Vec<String> = ["--data-dir", "/a", "--server=http://x:1", "--other"].map(String::from).to_vec();
+        assert_eq!(setting(&args, "--data-dir", "SELFTRACKER_TEST_UNSET_1").as_deref(), Some("/a"));
+        assert_eq!(setting(&args, "--server", "SELFTRACKER_TEST_UNSET_2").as_deref(), Some("http://x:1"));
+        assert_eq!(setting(&args, "--missing", "SELFTRACKER_TEST_UNSET_3"), None);
+        std::env::set_var("SELFTRACKER_TEST_SET_4", "from-env");
+        assert_eq!(setting(&[], "--missing", "SELFTRACKER_TEST_SET_4").as_deref(), Some("from-env"));
+        assert_eq!(setting(&["--data-dir=".into()], "--data-dir", "SELFTRACKER_TEST_UNSET_5"), None);
+    }
 }
