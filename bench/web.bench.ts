@@ -6,49 +6,14 @@
  *   - initial sync of 10,000 server rows into a fresh browser, rows/s;
  *   - cold start: navigation to the task list showing 1,000 tasks.
  */
-import { uuidv7 } from '@selftracker/core';
 import type { Page } from 'playwright-core';
 import { describeChromium, type Harness, signIn, startHarness } from '../apps/web/e2e/harness.ts';
+import { measures, PASSWORD, pct, rate, seedUser } from './support.ts';
 
 const ENTER_TASKS = Number(process.env.BENCH_WEB_TASKS ?? 200);
 const BULK_ROWS = Number(process.env.BENCH_WEB_BULK ?? 10_000);
 const SYNC_ROWS = Number(process.env.BENCH_WEB_SYNC ?? 10_000);
 const COLD_ROWS = Number(process.env.BENCH_WEB_COLD ?? 1_000);
-const PASSWORD = 'bench password 1';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-};
-const rate = (rows: number, ms: number) => Math.round((rows / ms) * 1000).toLocaleString('en-US');
-
-/** Creates an account and pushes `n` tasks to it over the API, as another device would have. */
-async function seedUser(baseUrl: string, email: string, n: number): Promise<void> {
-  const signup = await fetch(`${baseUrl}/v1/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  const { access_token } = (await signup.json()) as { access_token: string };
-  const node = uuidv7();
-  const now = Date.now();
-  for (let b = 0; b < n; b += 1000) {
-    const ops = Array.from({ length: Math.min(1000, n - b) }, (_, i) => ({
-      op_id: uuidv7(),
-      entity: 'tasks',
-      entity_id: uuidv7(),
-      operation: 'CREATE',
-      data: { title: `Seeded task ${b + i}`, status: 'todo', created_at: now + b + i, updated_at: now },
-      hlc: `${String(now).padStart(15, '0')}-${String((b + i) % 100_000).padStart(5, '0')}-${node}`,
-    }));
-    const r = await fetch(`${baseUrl}/v1/sync/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
-      body: JSON.stringify({ client_id: node, ops }),
-    });
-    if (!r.ok) throw new Error(`seeding failed: HTTP ${r.status} ${await r.text()}`);
-  }
-}
 
 async function enterLatency(h: Harness): Promise<number[]> {
   const d = await h.device();
@@ -164,18 +129,8 @@ async function coldStart(h: Harness): Promise<number> {
 async function main() {
   console.log(`bench:web on ${describeChromium()}`);
   const h = await startHarness();
-  const rows: { measure: string; result: string }[] = [];
-  let failed = false;
-  const measure = async (name: string, run: () => Promise<string>) => {
-    try {
-      rows.push({ measure: name, result: await run() });
-      console.log(`${name}: ${rows.at(-1)!.result}`);
-    } catch (e: unknown) {
-      failed = true;
-      console.error(`${name}: failed`, e);
-      rows.push({ measure: name, result: 'failed (see above)' });
-    }
-  };
+  const m = measures();
+  const { measure } = m;
   try {
     await measure(`Enter in "New task" → row painted (${ENTER_TASKS} tasks)`, async () => {
       const latency = await enterLatency(h);
@@ -205,11 +160,11 @@ async function main() {
         return `${(await coldStart(h)).toFixed(0)} ms`;
       },
     );
-    console.table(rows);
+    m.table();
   } finally {
     await h.close();
   }
-  if (failed) process.exitCode = 1;
+  if (m.failed) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

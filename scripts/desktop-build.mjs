@@ -15,7 +15,9 @@ const r = spawnSync('npx', ['tauri', 'build', '--debug', '--no-bundle', ...proce
   stdio: 'inherit',
 });
 if (r.status !== 0) {
-  console.error(`desktop:build failed (exit ${r.status ?? r.signal}). The Debian packages it needs are listed in the README.`);
+  console.error(
+    `desktop:build failed (exit ${r.status ?? r.signal}). The Debian packages it needs are listed in the README.`,
+  );
   process.exit(r.status ?? 1);
 }
 export const binary = join(

@@ -13,7 +13,9 @@ export default defineConfig({
     target: 'es2022',
     outDir: `${root}dist`,
     emptyOutDir: true,
-    rollupOptions: { input: { main: `${root}index.html`, contract: `${root}contract.html` } },
+    rollupOptions: {
+      input: { main: `${root}index.html`, contract: `${root}contract.html`, bench: `${root}bench.html` },
+    },
   },
   server: { port: 1420, strictPort: true },
 });

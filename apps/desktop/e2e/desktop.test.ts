@@ -14,8 +14,8 @@ import { REPO_DIR } from '../../web/build/web-build.ts';
 import {
   addTask as addWebTask,
   type Harness,
-  signIn as webSignIn,
   startHarness,
+  signIn as webSignIn,
   taskRow as webTaskRow,
 } from '../../web/e2e/harness.ts';
 import {
@@ -41,7 +41,8 @@ const poll = { timeout: 15_000, interval: 200 };
 /** The one database file of a signed-in user in a desktop data directory. */
 function userDatabase(dataDir: string): string {
   const files = readdirSync(dataDir).filter((f) => /^user-.*\.sqlite3$/.test(f));
-  if (files.length !== 1) throw new Error(`expected one user database in ${dataDir}, found ${files.join(', ')}`);
+  if (files.length !== 1)
+    throw new Error(`expected one user database in ${dataDir}, found ${files.join(', ')}`);
   return join(dataDir, files[0]!);
 }
 
@@ -97,7 +98,14 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
   const cli = (...args: string[]) => {
     const r = spawnSync(
       process.execPath,
-      [join(REPO_DIR, 'apps/cli/bin/selftracker.js'), '--data-dir', join(tmp, 'cli'), '--server', web.baseUrl, ...args],
+      [
+        join(REPO_DIR, 'apps/cli/bin/selftracker.js'),
+        '--data-dir',
+        join(tmp, 'cli'),
+        '--server',
+        web.baseUrl,
+        ...args,
+      ],
       { encoding: 'utf8', cwd: REPO_DIR, timeout: 60_000 },
     );
     if (r.status !== 0) throw new Error(`selftracker ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
@@ -156,7 +164,9 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
       await (await taskRow(b, t)).waitForExist({ timeout: 10_000 });
     }
     await (await (await taskRow(b, 'Write report')).$('.//input[@aria-label="Done"]')).click();
-    await expect.poll(async () => (await taskRow(b, 'Write report')).getAttribute('class'), poll).toContain('done');
+    await expect
+      .poll(async () => (await taskRow(b, 'Write report')).getAttribute('class'), poll)
+      .toContain('done');
 
     await (await field(b, 'Track')).selectByVisibleText('Call Alice');
     await (await button(b, 'Start timer')).click();
@@ -240,7 +250,9 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
       .poll(async () => (await engineStatus(b))?.pending, { timeout: 45_000, interval: 250 })
       .toBe(0);
     console.log(`desktop synced ${((Date.now() - back) / 1000).toFixed(1)} s after the server came back`);
-    await expect.poll(() => cli('sync') && cli('task', 'list'), poll).toContain('Written while the server is down');
+    await expect
+      .poll(() => cli('sync') && cli('task', 'list'), poll)
+      .toContain('Written while the server is down');
     await quit(app);
   }, 180_000);
 
@@ -268,7 +280,9 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
     app = await start('desk');
     b = app.browser;
     await (await taskRow(b, burst.at(-1)!)).waitForExist({ timeout: 30_000 });
-    await expect.poll(async () => (await engineStatus(b))?.pending, { timeout: 45_000, interval: 250 }).toBe(0);
+    await expect
+      .poll(async () => (await engineStatus(b))?.pending, { timeout: 45_000, interval: 250 })
+      .toBe(0);
     await expect.poll(() => cli('sync') && cli('task', 'list'), poll).toContain('Burst 15');
     await quit(app);
     expect(readFile(app.dataDir).outbox).toEqual([]);

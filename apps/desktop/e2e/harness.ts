@@ -29,7 +29,8 @@ export function buildDesktop(): string {
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 30 * 60_000,
   });
-  if (r.status !== 0) throw new Error(`npm run desktop:build failed (exit ${r.status ?? r.signal}); see its output above`);
+  if (r.status !== 0)
+    throw new Error(`npm run desktop:build failed (exit ${r.status ?? r.signal}); see its output above`);
   const binary = desktopBinary();
   console.log(`desktop app built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${binary}`);
   return binary;
@@ -69,7 +70,9 @@ export async function startDisplay(): Promise<Display> {
       out += d.toString();
       if (out.includes('\n')) resolveNumber(out.trim());
     });
-    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${stderr.trim()} (install xvfb)`)));
+    xvfb.once('exit', (code) =>
+      reject(new Error(`Xvfb exited with ${code}: ${stderr.trim()} (install xvfb)`)),
+    );
     setTimeout(() => reject(new Error('Xvfb did not start within 10 s')), 10_000);
   });
   const name = `:${number}`;
@@ -100,7 +103,12 @@ export interface App {
 }
 
 /** Launches the app on `display` with its data in `dataDir`, the `Server` field's default `server`. */
-export async function launch(opts: { binary: string; display: Display; dataDir: string; server: string }): Promise<App> {
+export async function launch(opts: {
+  binary: string;
+  display: Display;
+  dataDir: string;
+  server: string;
+}): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
   const port = await freePort();
   const nativePort = await freePort();
@@ -199,7 +207,8 @@ const alive = (binary: string, dataDir: string) =>
 
 function findPid(binary: string, dataDir: string): number {
   const [pid, ...more] = pidsOf(binary, dataDir);
-  if (pid === undefined || more.length > 0) throw new Error(`expected one app on ${dataDir}, found ${[pid, ...more]}`);
+  if (pid === undefined || more.length > 0)
+    throw new Error(`expected one app on ${dataDir}, found ${[pid, ...more]}`);
   return pid;
 }
 
@@ -233,10 +242,13 @@ export async function taskTitles(b: Browser): Promise<string[]> {
 }
 
 /** The engine's pending count and state through the debug hook (`window.__selftracker`). */
-export async function engineStatus(b: Browser): Promise<{ pending: number; state: string; userId?: string } | null> {
+export async function engineStatus(
+  b: Browser,
+): Promise<{ pending: number; state: string; userId?: string } | null> {
   return b.execute(() => {
-    const hook = (window as unknown as { __selftracker?: { engine?: { status: { pending: number; state: string } } } })
-      .__selftracker;
+    const hook = (
+      window as unknown as { __selftracker?: { engine?: { status: { pending: number; state: string } } } }
+    ).__selftracker;
     const s = hook?.engine?.status;
     return s ? { pending: s.pending, state: s.state } : null;
   });
@@ -253,4 +265,3 @@ export async function signIn(b: Browser, email: string, password: string, create
   await (await button(b, create ? 'Create account' : 'Sign in')).click();
   await (await field(b, 'New task')).waitForExist({ timeout: 30_000 });
 }
-

@@ -19,7 +19,9 @@ describe('the "sync failing" notification', () => {
     expect(due.notifiedFor).toBe(1_000);
     // The same problem later: no second notification; a new problem (another start) gets its own.
     expect(notificationFor(s, 1_000 + 5 * NOTIFY_AFTER_MS, 1_000).show).toBeUndefined();
-    expect(notificationFor(failing('server-error', 9_000), 9_000 + NOTIFY_AFTER_MS, 1_000).show).toBeDefined();
+    expect(
+      notificationFor(failing('server-error', 9_000), 9_000 + NOTIFY_AFTER_MS, 1_000).show,
+    ).toBeDefined();
   });
 
   it('stays quiet when the device itself is offline, when a change was refused, and resets once healthy', () => {

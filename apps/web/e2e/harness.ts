@@ -62,7 +62,11 @@ export interface ServerProcess {
 }
 
 /** Starts the server on `port` (a free one by default) and waits until `/v1/health` answers. */
-export async function startServer(opts: { dataDir: string; port?: number; webDir?: string }): Promise<ServerProcess> {
+export async function startServer(opts: {
+  dataDir: string;
+  port?: number;
+  webDir?: string;
+}): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_DIR, 'apps/server/src/main.ts')], {
     cwd: REPO_DIR,

@@ -131,7 +131,12 @@ export class AppController {
   }
 
   /** Signs up or in against the server, then opens (or creates) that user's local database. */
-  async authenticate(mode: 'login' | 'signup', email: string, password: string, server?: string): Promise<void> {
+  async authenticate(
+    mode: 'login' | 'signup',
+    email: string,
+    password: string,
+    server?: string,
+  ): Promise<void> {
     const base = this.choosesServer && server !== undefined ? normalizeServer(server) : this.server;
     const transport = createTransport(base);
     const path = mode === 'signup' ? '/v1/auth/signup' : '/v1/auth/login';

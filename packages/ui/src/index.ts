@@ -3,10 +3,10 @@
  * app controller. Each app's composition root gives the controller its platform (driver, lock, server).
  */
 export {
+  AppController,
   type AppEnvironment,
   type AppPlatform,
   type AppState,
-  AppController,
   databaseFile,
   normalizeServer,
   type OpenSession,
@@ -14,6 +14,6 @@ export {
   soleOwnerLock,
 } from './app-controller.ts';
 export { AppRoot } from './app-root.tsx';
-export { describeSync } from './sync-indicator.tsx';
 export { exposeDebugHook } from './debug-hook.ts';
 export { formatDuration, timerDuration } from './format.ts';
+export { describeSync } from './sync-indicator.tsx';

@@ -28,10 +28,12 @@ export function SignInScreen({
   const submit = (mode: AuthMode) => {
     setError(null);
     setPending(mode);
-    onSubmit(mode, email.trim(), password, initialServer === undefined ? undefined : server).catch((e: unknown) => {
-      setError(messageOf(e));
-      setPending(null);
-    });
+    onSubmit(mode, email.trim(), password, initialServer === undefined ? undefined : server).catch(
+      (e: unknown) => {
+        setError(messageOf(e));
+        setPending(null);
+      },
+    );
   };
   const onFormSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

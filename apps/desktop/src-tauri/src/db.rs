@@ -312,6 +312,62 @@ impl Connections {
         r
     }
 
+    /// `npm run bench:desktop`'s raw baseline: `rows` task inserts in one transaction straight on the driver's
+    /// own connection (one prepared statement, no IPC, no JSON), into a scratch copy of `tasks` with its
+    /// indexes, dropped afterwards. Resolves to the milliseconds the transaction took.
+    pub async fn bench_raw_insert(&self, handle: u64, rows: u64) -> Result<f64, WireError> {
+        let driver = self.get(handle).await.ok_or_else(|| WireError::closed("the database is closed"))?;
+        let _outside = driver.gate.lock().await;
+        let mut c = driver.conn.lock().await;
+        let conn = c.conn.as_mut().ok_or_else(|| WireError::closed("the database is closed"))?;
+        let err = |e: sqlx::Error| map_error(&e);
+        conn.execute("DROP TABLE IF EXISTS bench_raw_tasks").await.map_err(err)?;
+        let schema: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY type DESC",
+        )
+        .fetch_all(&mut **conn)
+        .await
+        .map_err(err)?;
+        if schema.is_empty() {
+            return Err(WireError::new("io", "no tasks table: open the engine on this database first"));
+        }
+        for (kind, name, sql) in schema {
+            let copy = if kind == "table" {
+                sql.replacen("CREATE TABLE tasks", "CREATE TABLE bench_raw_tasks", 1)
+                    .replacen("CREATE TABLE \"tasks\"", "CREATE TABLE bench_raw_tasks", 1)
+            } else {
+                sql.replacen(&name, &format!("bench_raw_{name}"), 1).replacen(" ON tasks (", " ON bench_raw_tasks (", 1)
+            };
+            conn.execute(copy.as_str()).await.map_err(err)?;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let started = Instant::now();
+        conn.execute("BEGIN IMMEDIATE").await.map_err(err)?;
+        let insert = "INSERT INTO bench_raw_tasks (id, deleted, title, description, status, project_id, due_at, \
+                      created_at, updated_at) VALUES (?, 0, ?, NULL, ?, NULL, NULL, ?, ?)";
+        for i in 0..rows {
+            let id = format!("{:08x}-{:04x}-7000-8000-{:012x}", now as u32, (i >> 48) as u16, i & 0xffff_ffff_ffff);
+            let r = sqlx::query(insert)
+                .bind(id)
+                .bind(format!("Bench task {i}"))
+                .bind("todo")
+                .bind(now)
+                .bind(now)
+                .execute(&mut **conn)
+                .await;
+            if let Err(e) = r {
+                let _ = conn.execute("ROLLBACK").await;
+                return Err(map_error(&e));
+            }
+        }
+        conn.execute("COMMIT").await.map_err(err)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        conn.execute("DROP TABLE bench_raw_tasks").await.map_err(err)?;
+        Ok(ms)
+    }
+
     /// What a vanished caller leaves behind: its transaction rolled back, its connection returned.
     pub async fn abandon(&self, handle: u64) {
         let driver = self.open.lock().await.remove(&handle);
@@ -485,5 +541,17 @@ mod tests {
         assert_eq!(e.code, "io");
         ok(&c, h, json!({"op": "close"})).await;
         assert_eq!(err(&c, h, json!({"op": "query", "sql": "SELECT 1"})).await.code, "closed");
+    }
+
+    #[tokio::test]
+    async fn the_raw_baseline_inserts_into_a_scratch_copy_of_tasks_and_drops_it() {
+        let (_dir, _pool, c, h) = setup().await;
+        assert_eq!(c.bench_raw_insert(h, 10).await.unwrap_err().code, "io"); // no tasks table yet
+        ok(&c, h, json!({"op": "exec", "sql": "CREATE TABLE tasks (id TEXT PRIMARY KEY, deleted INTEGER NOT NULL DEFAULT 0, title TEXT, description TEXT, status TEXT, project_id TEXT, due_at INTEGER, created_at INTEGER, updated_at INTEGER)"})).await;
+        ok(&c, h, json!({"op": "exec", "sql": "CREATE INDEX tasks_status_idx ON tasks (status, created_at) WHERE deleted = 0"})).await;
+        let ms = c.bench_raw_insert(h, 500).await.unwrap();
+        assert!(ms > 0.0);
+        let left = ok(&c, h, json!({"op": "query", "sql": "SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'bench_raw%'"})).await;
+        assert_eq!(left, json!([{"n": 0}]));
     }
 }

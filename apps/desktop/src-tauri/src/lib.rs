@@ -71,6 +71,16 @@ async fn db_abandon(handle: u64, connections: State<'_, db::Connections>) -> Res
     Ok(())
 }
 
+/// `npm run bench:desktop`'s raw baseline (see `db::Connections::bench_raw_insert`).
+#[tauri::command]
+async fn db_bench_raw_insert(
+    handle: u64,
+    rows: u64,
+    connections: State<'_, db::Connections>,
+) -> Result<f64, db::WireError> {
+    connections.bench_raw_insert(handle, rows).await
+}
+
 /// The front end's sync and timer state, shown in the tray and deciding what closing the window does.
 #[tauri::command]
 fn desktop_status(app: AppHandle, status: tray::TrayStatus, desktop: State<'_, Desktop>) {
@@ -201,6 +211,7 @@ pub fn run() {
             db_open,
             db_request,
             db_abandon,
+            db_bench_raw_insert,
             desktop_status,
             desktop_notify
         ])

@@ -28,8 +28,16 @@ describe('the Tauri driver codec', () => {
       result: [{ a: { blob: [1, 2] }, b: 'text', c: null }] as never,
     } as RpcResponse);
     expect(res).toEqual({ id: 1, ok: true, result: [{ a: new Uint8Array([1, 2]), b: 'text', c: null }] });
-    const err = { id: 2, ok: false, error: { name: 'StorageError', message: 'm', code: 'busy' } } as RpcResponse;
+    const err = {
+      id: 2,
+      ok: false,
+      error: { name: 'StorageError', message: 'm', code: 'busy' },
+    } as RpcResponse;
     expect(decodeResponse(err)).toBe(err);
-    expect(decodeResponse({ id: 5, ok: true, result: 3 } as RpcResponse)).toEqual({ id: 5, ok: true, result: 3 });
+    expect(decodeResponse({ id: 5, ok: true, result: 3 } as RpcResponse)).toEqual({
+      id: 5,
+      ok: true,
+      result: 3,
+    });
   });
 });

@@ -42,7 +42,12 @@ export function tauriChannel(
           if (!closed) onMessage?.(decodeResponse(res as RpcResponse));
         },
         (e: unknown) =>
-          gone(new StorageError('io', `the database command failed: ${e instanceof Error ? e.message : String(e)}`)),
+          gone(
+            new StorageError(
+              'io',
+              `the database command failed: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          ),
       );
     },
     listen(m, c) {
@@ -70,9 +75,13 @@ export async function openTauriDriver(opts: TauriDriverOptions): Promise<TauriDr
     if (opts.invoke) await invoke('plugin:sql|load', { db: opts.url });
     else await Database.load(opts.url);
   } catch (e: unknown) {
-    throw new StorageError('io', `could not open ${opts.url}: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
+    throw new StorageError(
+      'io',
+      `could not open ${opts.url}: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
   }
   const handle = await invoke<number>('db_open', { db: opts.url });
   return Object.assign(createRpcDriver(tauriChannel(handle, invoke)), { handle });
