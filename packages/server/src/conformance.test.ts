@@ -444,6 +444,25 @@ describe('pull', () => {
     expect(await status(http.pull(tok, `?cursor=${encodeURIComponent(recent)}`))).toBe(200);
     expect((await pullAll(tok)).changes.map((c) => c.entity_id)).toEqual([kept]); // a fresh pull works
   });
+
+  it('answers 410 reset_required for a cursor ahead of the user version, also once the version passes it', async () => {
+    const a = await user();
+    const b = await user();
+    const ops = Array.from({ length: 5 }, () => task(randomUUID()));
+    await push(a.tok, ops);
+    const { cursor: ahead } = await pullAll(a.tok); // a cursor of version 5, from another account
+    const at = `?cursor=${encodeURIComponent(ahead)}`;
+    await fails(http.pull(b.tok, at), 'reset_required');
+    await push(b.tok, [task(randomUUID())]);
+    await fails(http.pull(b.tok, at), 'reset_required');
+    await push(
+      b.tok,
+      Array.from({ length: 4 }, () => task(randomUUID())),
+    );
+    // At version 5 the same cursor is simply current: an empty page, not a skipped change.
+    const r = await http.pull(b.tok, at);
+    expect([r.status, r.body.changes, r.body.has_more]).toEqual([200, [], false]);
+  });
 });
 
 describe('checksum', () => {
