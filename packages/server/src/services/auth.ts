@@ -10,6 +10,7 @@ import { WindowCounter } from './rate-limit.ts';
 
 const ISSUER = 'selftracker';
 const ALG = 'HS256';
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL_RE = /^[^\s@"(),:;<>[\\\]]+@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\]]+$/u;
 
 export interface AuthService {
@@ -146,8 +147,11 @@ export function createAuthService(
           algorithms: [ALG],
           issuer: ISSUER,
           currentDate: new Date(clock.now()),
+          // A token without an expiry would work forever: refuse it, even validly signed.
+          requiredClaims: ['exp', 'sub'],
         });
-        if (typeof payload.sub !== 'string') throw new ProtocolError('unauthorized', 'token has no subject');
+        if (typeof payload.sub !== 'string' || !UUID_RE.test(payload.sub))
+          throw new ProtocolError('unauthorized', 'token has no valid subject');
         return payload.sub;
       } catch (e: unknown) {
         if (ProtocolError.is(e)) throw e;
