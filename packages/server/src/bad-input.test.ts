@@ -414,7 +414,7 @@ describe('encoding and query parameters', () => {
     fetch(server.url + path, {
       method: 'POST',
       headers: { 'content-type': type, authorization: `Bearer ${token}` },
-      body,
+      body: typeof body === 'string' ? body : Uint8Array.from(body).buffer,
     }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
   const push = JSON.stringify({ client_id: 'c', ops: [op()] });
 
