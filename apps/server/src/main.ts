@@ -9,6 +9,8 @@ import { createWebRoutes } from './web.ts';
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 async function main() {
+  // Everything the server writes (the JWT secret, PGlite's data directory) is for its own user alone.
+  process.umask(0o077);
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: null });
   const config = loadConfig();
   const pgliteDir = join(config.dataDir, 'pglite');
