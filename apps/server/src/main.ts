@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createServer, keepConnectionsAlive, openDatabase } from '@selftracker/server';
+import { clientAddress, createServer, keepConnectionsAlive, openDatabase } from '@selftracker/server';
 import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { createWebRoutes } from './web.ts';
@@ -22,7 +22,8 @@ async function main() {
     db,
     auth: { jwtSecret: config.jwtSecret },
     log,
-    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    clientAddress: (c) =>
+      clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
     ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
   });
   const app = createWebRoutes(server.app, config.webDir, log);
