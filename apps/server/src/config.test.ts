@@ -1,5 +1,28 @@
-import { describe, expect, it } from 'vitest';
-import { parseOrigins } from './config.ts';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseOrigins } from './config.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'selftracker-config-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const env = (extra: Record<string, string>) => ({ SELFTRACKER_DATA_DIR: join(root, 'data'), ...extra });
+
+it('reads SELFTRACKER_TRUST_PROXY as hops or a list, and refuses a bad value at start', () => {
+  expect(loadConfig(env({})).trustProxy).toEqual({ kind: 'none' });
+  expect(loadConfig(env({ SELFTRACKER_TRUST_PROXY: '1' })).trustProxy).toEqual({ kind: 'hops', hops: 1 });
+  expect(loadConfig(env({ SELFTRACKER_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' })).trustProxy.kind).toBe('list');
+  expect(() => loadConfig(env({ SELFTRACKER_TRUST_PROXY: 'caddy' }))).toThrow(
+    /SELFTRACKER_TRUST_PROXY: "caddy"/,
+  );
+});
+
+it('creates the data directory 0700 and the generated JWT secret 0600', () => {
+  const dir = join(root, 'fresh', 'data');
+  loadConfig({ SELFTRACKER_DATA_DIR: dir });
+  expect(statSync(dir).mode & 0o777).toBe(0o700);
+  expect(statSync(join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+});
 
 describe('SELFTRACKER_CORS_ORIGINS', () => {
   it('is a comma-separated list of origins; unset or empty keeps the default', () => {

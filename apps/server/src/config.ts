@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseTrustProxy, type TrustProxy } from '@selftracker/server';
 
 /** Everything the runnable takes from the environment, parsed once, with clear errors. */
 export interface Config {
@@ -13,6 +14,8 @@ export interface Config {
   webDir: string | undefined;
   /** `SELFTRACKER_CORS_ORIGINS`: comma-separated origins allowed to call the API; unset keeps the default. */
   corsOrigins: string[] | undefined;
+  /** `SELFTRACKER_TRUST_PROXY`: proxy hops or proxy addresses/CIDRs whose `X-Forwarded-For` names the client. */
+  trustProxy: TrustProxy;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -20,7 +23,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number, got ${env.PORT}`);
   const dataDir = resolve(env.SELFTRACKER_DATA_DIR ?? './.selftracker');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -30,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     webDir: env.SELFTRACKER_WEB_DIR,
     corsOrigins: parseOrigins(env.SELFTRACKER_CORS_ORIGINS),
+    trustProxy: parseTrustProxy(env.SELFTRACKER_TRUST_PROXY),
   };
 }
 

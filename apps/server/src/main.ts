@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { createServer, keepConnectionsAlive, openDatabase } from '@selftracker/server';
+import { clientAddress, createServer, keepConnectionsAlive, openDatabase } from '@selftracker/server';
 import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { createWebRoutes } from './web.ts';
@@ -9,6 +9,8 @@ import { createWebRoutes } from './web.ts';
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 async function main() {
+  // Everything the server writes (the JWT secret, PGlite's data directory) is for its own user alone.
+  process.umask(0o077);
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info', base: null });
   const config = loadConfig();
   const pgliteDir = join(config.dataDir, 'pglite');
@@ -20,7 +22,8 @@ async function main() {
     db,
     auth: { jwtSecret: config.jwtSecret },
     log,
-    clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+    clientAddress: (c) =>
+      clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
     ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
   });
   const app = createWebRoutes(server.app, config.webDir, log);

@@ -6,6 +6,33 @@ import { Hono } from 'hono';
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /**
+ * The Content-Security-Policy of the web app's pages and files (a worker's policy comes from its own script's
+ * response, so assets carry it too). The app keeps tokens in localStorage: no script but its own may run.
+ * `'wasm-unsafe-eval'` lets sqlite-wasm compile; `data:` images are the inline favicon; every request goes
+ * to this origin (the sync API included).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers on every response of the web app (and `nosniff`, `Referrer-Policy` on the API's too). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+/**
  * The API at `/v1/*` and, when the web app has been built, the app itself at `/` (SPA fallback,
  * immutable caching for hashed assets, no caching for index.html and the service worker).
  */
@@ -15,6 +42,14 @@ export function createWebRoutes(
   log: { info(o: object, m: string): void },
 ) {
   const root = new Hono();
+  root.use('*', async (c, next) => {
+    await next();
+    const api = c.req.path === '/v1' || c.req.path.startsWith('/v1/');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      if (!api || name === 'X-Content-Type-Options' || name === 'Referrer-Policy')
+        c.res.headers.set(name, value);
+    }
+  });
   // The API keeps its own middleware, error handler and JSON 404s.
   root.all('/v1/*', (c) => api.fetch(c.req.raw, c.env));
   const dir = webDir ?? DEFAULT_WEB_DIR;

@@ -87,6 +87,26 @@ describe('SelfTracker web app in Chromium', () => {
     expect(a.errors).toEqual([]);
   });
 
+  it('serves the app under its Content-Security-Policy, and a violation shows up as an error', async () => {
+    const c = await h.device();
+    const res = await c.page.goto(h.baseUrl);
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res?.headers()['x-content-type-options']).toBe('nosniff');
+    await c.page.getByRole('button', { name: 'Create account' }).waitFor();
+    expect(c.errors).toEqual([]);
+    // The detector itself: an injected inline script is refused and reported (so an empty list means something).
+    await c.page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__injected = true';
+      document.body.append(s);
+    });
+    await expect.poll(() => c.errors.join('\n'), poll).toMatch(/CSP violation: script-src/);
+    expect(await c.page.evaluate(() => (window as { __injected?: boolean }).__injected)).toBeUndefined();
+    await c.context.close();
+  });
+
   it('shows a wrong password as an alert', async () => {
     const c = await h.device();
     await c.page.goto(h.baseUrl);

@@ -47,7 +47,10 @@ export interface Harness {
 export interface Device {
   context: BrowserContext;
   page: Page;
-  /** Console errors and page errors seen so far (expected network failures while offline excluded). */
+  /**
+   * Console errors and page errors seen so far (expected network failures while offline excluded), and every
+   * Content-Security-Policy violation, whatever the console calls it (a blocked load is also a "Failed to load").
+   */
   errors: string[];
   newPage(): Promise<Page>;
 }
@@ -128,9 +131,21 @@ export async function startHarness(opts: { webDir?: string } = {}): Promise<Harn
       });
       contexts.push(context);
       const errors: string[] = [];
+      // Each violation in a page is reported as its own console error, whichever resource it blocked.
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          console.error(
+            `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+          );
+        });
+      });
       const watch = (p: Page) => {
         p.on('console', (m) => {
           const text = m.text();
+          if (/CSP violation|Content Security Policy/i.test(text)) {
+            errors.push(text);
+            return;
+          }
           if (m.type() === 'warning' && text.includes('offline shell')) errors.push(text);
           if (m.type() !== 'error') return;
           // The browser logs every failed request; offline and 401 answers are expected and shown as state.

@@ -30,6 +30,15 @@ export const MIGRATIONS: readonly { version: number; sql: readonly string[] }[] 
       `CREATE INDEX timers_running_idx ON timers (stopped_at) WHERE deleted = 0 AND stopped_at IS NULL`,
     ],
   },
+  {
+    // The server version each synced row was last pulled at (a decimal string): after the server is restored
+    // from a backup, a row held here at a version the server no longer has is offered again (reoffer.ts).
+    version: 3,
+    sql: [
+      `CREATE TABLE row_versions (entity TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL,
+        PRIMARY KEY (entity, id)) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

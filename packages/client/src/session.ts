@@ -25,7 +25,20 @@ export class Session {
     return r;
   }
 
-  async refresh(): Promise<string> {
+  #refreshing: Promise<string> | undefined;
+
+  /**
+   * Exchanges the refresh token for a new pair. One exchange at a time: presenting a token twice counts as a
+   * replay on the server and ends the whole sign-in (PROTOCOL.md Auth).
+   */
+  refresh(): Promise<string> {
+    this.#refreshing ??= this.#exchange().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #exchange(): Promise<string> {
     const refresh_token = await getState(this.driver, 'refresh_token');
     if (!refresh_token) throw new ClientError('unauthorized', 'not signed in');
     const r = await this.transport.request<AuthResponse>('POST', '/v1/auth/refresh', {

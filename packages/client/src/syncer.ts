@@ -22,6 +22,7 @@ import {
   writeRow,
   writeRows,
 } from './local-store.ts';
+import { recordVersions, reofferNewer, type Stamp, sweepOrReoffer, versionAbove } from './reoffer.ts';
 import { Session } from './session.ts';
 import type { RoundStage } from './sync-machine.ts';
 import {
@@ -31,7 +32,6 @@ import {
   localChecksums,
   parseEntities,
   pendingByRow,
-  sweep,
   wallSeen,
 } from './sync-rows.ts';
 import { getState, getStates, setState } from './sync-state.ts';
@@ -49,6 +49,8 @@ export interface SyncReport {
   pulled: number;
   resynced: EntityName[];
   reset: boolean;
+  /** Rows a full resync found at a version the server no longer has (a restored server), queued again. */
+  reoffered: number;
 }
 
 /**
@@ -95,6 +97,7 @@ export class Syncer {
       pulled: 0,
       resynced: [],
       reset: false,
+      reoffered: 0,
     };
     this.#unechoed.clear();
     this.#fullPull = false;
@@ -244,12 +247,15 @@ export class Syncer {
     const seen = new Set<string>();
     if (all) this.#fullPull = true;
     const only = all ? undefined : new Set(entities);
-    if ((await this.#pages(report, undefined, only, seen)) === 'reset') {
+    // A full resync may follow a server restored from a backup: rows it lost are offered again (reoffer.ts).
+    const restore = all ? { stamp: { clock: this.clock, now: this.now }, newest: '0' } : undefined;
+    if ((await this.#pages(report, undefined, only, seen, restore)) === 'reset') {
       throw new ClientError('server', 'the server asked to reset a pull that started from the beginning');
     }
     await this.driver.transaction(async (tx) => {
-      for (const e of entities) await sweep(tx, e, seen);
-      await setState(tx, { resync: null });
+      for (const e of entities)
+        report.reoffered += await sweepOrReoffer(tx, e, seen, restore?.newest ?? '0', restore?.stamp);
+      await setState(tx, { resync: null, ...this.#clockState() });
     });
     if (!all) report.resynced.push(...entities);
     this.hooks.committed(entities);
@@ -265,6 +271,7 @@ export class Syncer {
     from: string | undefined,
     only: ReadonlySet<EntityName> | undefined,
     seen: Set<string> | undefined,
+    restore?: { stamp: Stamp; newest: string },
   ): Promise<'done' | 'reset'> {
     let cursor = from;
     for (;;) {
@@ -275,8 +282,11 @@ export class Syncer {
       const page = r.body;
       this.#see(page.changes, r.headers);
       const changes = page.changes.filter((c) => ENTITIES[c.entity] && (!only || only.has(c.entity)));
-      for (const c of changes) seen?.add(`${c.entity}:${c.entity_id}`);
-      const touched = await this.#applyPage(changes, only ? undefined : page);
+      for (const c of changes) {
+        seen?.add(`${c.entity}:${c.entity_id}`);
+        if (restore && versionAbove(c.version, restore.newest)) restore.newest = c.version;
+      }
+      const touched = await this.#applyPage(changes, only ? undefined : page, restore?.stamp, report);
       report.pulled += page.changes.length;
       if (touched.length) this.hooks.committed(touched);
       cursor = page.cursor;
@@ -285,10 +295,20 @@ export class Syncer {
   }
 
   /** Applies pulled rows in one transaction, rebasing pending operations on top; stores the cursor of `page`. */
-  async #applyPage(changes: readonly Change[], page: PullResponse | undefined): Promise<EntityName[]> {
+  async #applyPage(
+    changes: readonly Change[],
+    page: PullResponse | undefined,
+    restore?: Stamp,
+    report?: SyncReport,
+  ): Promise<EntityName[]> {
     const touched = new Set<EntityName>();
     await this.driver.transaction(async (tx) => {
-      const pending = await pendingByRow(tx);
+      let pending = await pendingByRow(tx);
+      const offered = restore ? await reofferNewer(tx, changes, pending, restore) : [];
+      if (offered.length) {
+        if (report) report.reoffered += offered.length;
+        pending = await pendingByRow(tx);
+      }
       const writes = new Map<EntityName, LocalRow[]>();
       for (const c of changes) {
         touched.add(c.entity);
@@ -303,6 +323,7 @@ export class Syncer {
         }
       }
       for (const [entity, rows] of writes) await writeRows(tx, entity, rows);
+      await recordVersions(tx, changes);
       const last = page?.changes.at(-1);
       await setState(tx, {
         ...(page ? { cursor: page.cursor, ...(last ? { cursor_version: last.version } : {}) } : {}),

@@ -17,7 +17,7 @@ import { requestId } from 'hono/request-id';
 import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './context.ts';
 import { silentLogger, systemClock } from './context.ts';
 import type { Database } from './db/database.ts';
-import { limitBody, readJson, readJsonAsSent } from './http.ts';
+import { limitBody, readJson, readJsonAsSent, singleQuery } from './http.ts';
 import { type AuthService, createAuthService } from './services/auth.ts';
 import { openEventStream } from './services/events.ts';
 import { createPokeHub } from './services/pokes.ts';
@@ -159,7 +159,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     return c.json(await syncService.push(c.get('userId'), req));
   });
   app.get('/v1/sync/pull', async (c) => {
-    const { cursor, limit, ...rest } = c.req.query();
+    const { cursor, limit, ...rest } = singleQuery(c);
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined)
       throw new ProtocolError('invalid_request', `${unknown}: unknown query parameter`);

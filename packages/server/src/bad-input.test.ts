@@ -372,6 +372,14 @@ describe('tokens: 401 unauthorized, nothing read or written', () => {
     const { sub: _, ...noSub } = claims();
     await expectRefused(await sign('HS256', SECRET, noSub));
   });
+  it('a validly signed token without an expiry', async () => {
+    const { exp: _, ...noExp } = claims();
+    await expectRefused(await sign('HS256', SECRET, noExp));
+  });
+  it('a validly signed token whose subject is not a UUID', async () => {
+    for (const sub of ['not-a-uuid', `${victim.user_id}x`, "' OR 1=1 --", ''])
+      await expectRefused(await sign('HS256', SECRET, { ...claims(), sub }));
+  });
   it('an expired token (injected clock)', async () => {
     const fresh = await http.signup();
     expect((await http.pull(fresh.access_token)).status).toBe(200);
@@ -398,6 +406,56 @@ describe('tokens: 401 unauthorized, nothing read or written', () => {
       expectError(r, 401, 'unauthorized');
     }
     await expectUnchanged();
+  });
+});
+
+describe('encoding and query parameters', () => {
+  const send = (path: string, type: string, body: Uint8Array | string, token = attacker.access_token) =>
+    fetch(server.url + path, {
+      method: 'POST',
+      headers: { 'content-type': type, authorization: `Bearer ${token}` },
+      body: typeof body === 'string' ? body : Uint8Array.from(body).buffer,
+    }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
+  const push = JSON.stringify({ client_id: 'c', ops: [op()] });
+
+  it('a body declared in another charset than UTF-8 is 415 unsupported_media_type', async () => {
+    const utf16 = new Uint8Array(Buffer.from(push, 'utf16le'));
+    for (const type of ['application/json; charset=utf-16', 'application/json;charset="UTF-16LE"']) {
+      expectError(await send('/v1/sync/push', type, utf16), 415, 'unsupported_media_type');
+      expectError(await send('/v1/sync/push', type, push), 415, 'unsupported_media_type');
+    }
+    const creds = JSON.stringify({ email: `cs${randomUUID()}@example.com`, password: 'long enough' });
+    expectError(
+      await send('/v1/auth/signup', 'application/json; charset=latin1', creds),
+      415,
+      'unsupported_media_type',
+    );
+    await expectUnchanged();
+    // UTF-8, however it is spelled, is read.
+    for (const type of ['application/json; charset=utf-8', 'application/json; charset="UTF8"']) {
+      const r = await send('/v1/sync/push', type, JSON.stringify({ client_id: 'c', ops: [] }));
+      expect(r.status).toBe(200);
+    }
+  });
+
+  it('invalid UTF-8 bytes in a body are 400 invalid_request, not stored as U+FFFD', async () => {
+    const [before, after] = push.split('"ok"') as [string, string];
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xe2, 0x28, 0xa1]]) {
+      const body = Buffer.concat([Buffer.from(`${before}"o`), Buffer.from(bad), Buffer.from(`k"${after}`)]);
+      expectError(
+        await send('/v1/sync/push', 'application/json', new Uint8Array(body)),
+        400,
+        'invalid_request',
+      );
+    }
+    await expectUnchanged();
+  });
+
+  it('a repeated query parameter is 400 invalid_request', async () => {
+    for (const q of ['?limit=1&limit=2', '?limit=5&limit=5', '?cursor=a&cursor=b', '?limit=1&x=1&x=2']) {
+      expectError(await http.pull(attacker.access_token, q), 400, 'invalid_request');
+    }
+    expect((await http.pull(attacker.access_token, '?limit=1')).status).toBe(200);
   });
 });
 

@@ -219,8 +219,36 @@ describe('auth', () => {
     expect(await status(http.pull(r.body.access_token))).toBe(200);
     const old = await fails(refresh(u.refresh_token), 'unauthorized');
     expect(old.headers.get('www-authenticate')).toBe('Bearer');
-    const race = await Promise.all([refresh(r.body.refresh_token), refresh(r.body.refresh_token)]);
+    const v = await user();
+    const race = await Promise.all([refresh(v.refresh_token), refresh(v.refresh_token)]);
     expect(race.map((x) => x.status).sort()).toEqual([200, 401]);
+  });
+
+  it('reuse of a rotated refresh token revokes its whole family, and only that family', async () => {
+    const u = await user();
+    const other = await login(u.email, u.password); // another device: another sign-in, another family
+    expect(other.status).toBe(200);
+    const device = await refresh(u.refresh_token);
+    const thief = await refresh(device.body.refresh_token); // a copy of the device's token, used first
+    expect([device.status, thief.status]).toEqual([200, 200]);
+    // The device presents the token the thief already rotated: a replay. Both live tokens stop working.
+    await fails(refresh(device.body.refresh_token), 'unauthorized');
+    await fails(refresh(thief.body.refresh_token), 'unauthorized');
+    // Replaying the oldest token of the family again changes nothing, and the other sign-in is untouched.
+    await fails(refresh(u.refresh_token), 'unauthorized');
+    const still = await refresh(other.body.refresh_token);
+    expect(still.status).toBe(200);
+    expect(await status(refresh(still.body.refresh_token))).toBe(200);
+    // Signing in again starts a new family that works.
+    const again = await login(u.email, u.password);
+    expect(await status(refresh(again.body.refresh_token))).toBe(200);
+  });
+
+  it('logout with any token of a family ends the whole sign-in', async () => {
+    const u = await user();
+    const next = await refresh(u.refresh_token);
+    expect(await status(logout(u.refresh_token))).toBe(204);
+    await fails(refresh(next.body.refresh_token), 'unauthorized');
   });
 
   it('a refresh token outlives 30 days offline, and expires eventually', async () => {
@@ -443,6 +471,25 @@ describe('pull', () => {
     await fails(http.pull(tok, `?cursor=${encodeURIComponent(old)}`), 'reset_required');
     expect(await status(http.pull(tok, `?cursor=${encodeURIComponent(recent)}`))).toBe(200);
     expect((await pullAll(tok)).changes.map((c) => c.entity_id)).toEqual([kept]); // a fresh pull works
+  });
+
+  it('answers 410 reset_required for a cursor ahead of the user version, also once the version passes it', async () => {
+    const a = await user();
+    const b = await user();
+    const ops = Array.from({ length: 5 }, () => task(randomUUID()));
+    await push(a.tok, ops);
+    const { cursor: ahead } = await pullAll(a.tok); // a cursor of version 5, from another account
+    const at = `?cursor=${encodeURIComponent(ahead)}`;
+    await fails(http.pull(b.tok, at), 'reset_required');
+    await push(b.tok, [task(randomUUID())]);
+    await fails(http.pull(b.tok, at), 'reset_required');
+    await push(
+      b.tok,
+      Array.from({ length: 4 }, () => task(randomUUID())),
+    );
+    // At version 5 the same cursor is simply current: an empty page, not a skipped change.
+    const r = await http.pull(b.tok, at);
+    expect([r.status, r.body.changes, r.body.has_more]).toEqual([200, [], false]);
   });
 });
 

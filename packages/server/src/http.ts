@@ -11,6 +11,22 @@ export const limitBody = bodyLimit({
   },
 });
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * The query parameters of a request, each at most once: `limit=1&limit=2` is ambiguous (servers and proxies
+ * disagree on which one wins), so it is `400 invalid_request`.
+ */
+export function singleQuery(c: Context): Record<string, string> {
+  const all = c.req.queries();
+  const out: Record<string, string> = {};
+  for (const [k, vs] of Object.entries(all)) {
+    if (vs.length > 1) throw new ProtocolError('invalid_request', `${k}: given more than once`);
+    out[k] = vs[0] ?? '';
+  }
+  return out;
+}
+
 /** Reads a JSON body: `415` for another media type, `400` for malformed JSON or the wrong shape. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   return (await readChecked(c, schema)).parsed;
@@ -39,9 +55,22 @@ async function readChecked<S extends z.ZodType>(
   if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new ProtocolError('unsupported_media_type', 'the body must be application/json');
   }
+  // JSON is UTF-8 (PROTOCOL.md): another declared charset would be read wrongly, not converted.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(type)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new ProtocolError('unsupported_media_type', 'the body must be application/json in UTF-8');
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(await c.req.arrayBuffer());
+  } catch (e: unknown) {
+    if (ProtocolError.is(e)) throw e;
+    // Invalid bytes would otherwise become U+FFFD silently and be stored as such.
+    throw new ProtocolError('invalid_request', 'the body is not valid UTF-8');
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch (e: unknown) {
     if (ProtocolError.is(e)) throw e;
     throw new ProtocolError('invalid_request', 'the body is not valid JSON');

@@ -1,4 +1,5 @@
 export { createServer, DEFAULT_CORS_ORIGINS, type SelfTrackerServer, type ServerDeps } from './app.ts';
+export { clientAddress, parseTrustProxy, type TrustProxy } from './client-address.ts';
 export * from './context.ts';
 export type { Database, Sql } from './db/database.ts';
 export { openDatabase } from './db/open.ts';

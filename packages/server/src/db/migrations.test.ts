@@ -41,3 +41,28 @@ it('0002 gives rows stored before it their highest field HLC, and tombstones the
     await db.close();
   }
 });
+
+it('0003 puts each refresh token stored before it in a family of its own, not yet rotated', async () => {
+  const db = new PGlite();
+  try {
+    for (const f of ['0000_init.sql', '0001_rate_limits.sql', '0002_row_max_hlc.sql']) await apply(db, f);
+    const user = '00000000-0000-4000-8000-000000000001';
+    await db.query(`INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, 'a@b.c', 'x', 1)`, [
+      user,
+    ]);
+    await db.query(
+      `INSERT INTO refresh_tokens (token_hash, user_id, expires_at, created_at) VALUES ('h1', $1, 9, 1), ('h2', $1, 9, 1)`,
+      [user],
+    );
+    await apply(db, '0003_refresh_families.sql');
+    const { rows } = await db.query(
+      'SELECT token_hash, family, rotated_at FROM refresh_tokens ORDER BY token_hash',
+    );
+    expect(rows).toEqual([
+      { token_hash: 'h1', family: 'h1', rotated_at: null },
+      { token_hash: 'h2', family: 'h2', rotated_at: null },
+    ]);
+  } finally {
+    await db.close();
+  }
+});

@@ -43,8 +43,16 @@ export const refreshTokens = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    /** The sign-in this token descends from: every rotation issues the next token of the same family. */
+    family: text('family').notNull(),
+    /** When the token was exchanged for the next one; presenting it again revokes the whole family. */
+    rotatedAt: bigint('rotated_at', { mode: 'number' }),
   },
-  (t) => [index('refresh_tokens_user_idx').on(t.userId), index('refresh_tokens_expires_idx').on(t.expiresAt)],
+  (t) => [
+    index('refresh_tokens_user_idx').on(t.userId),
+    index('refresh_tokens_expires_idx').on(t.expiresAt),
+    index('refresh_tokens_family_idx').on(t.family),
+  ],
 );
 
 /** Every processed op_id per user with a hash of its content and its result (exactly-once). */

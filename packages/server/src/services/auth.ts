@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type AuthResponse, codePointLength, ProtocolError, uuidv7 } from '@selftracker/core';
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { AuthOptions, Clock, LimitOptions } from '../context.ts';
 import type { Database } from '../db/database.ts';
@@ -10,6 +10,7 @@ import { WindowCounter } from './rate-limit.ts';
 
 const ISSUER = 'selftracker';
 const ALG = 'HS256';
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL_RE = /^[^\s@"(),:;<>[\\\]]+@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\]]+$/u;
 
 export interface AuthService {
@@ -44,7 +45,11 @@ export function createAuthService(
   // A real hash to verify against for unknown emails, so both answers take the same time.
   const dummyHash = hashPassword(randomBytes(16).toString('hex'), scryptN);
 
-  const issue = async (userId: string): Promise<AuthResponse> => {
+  /** A token pair; `family` continues a sign-in (a rotation), a new sign-in starts one. */
+  const issue = async (
+    userId: string,
+    family = randomBytes(16).toString('base64url'),
+  ): Promise<AuthResponse> => {
     const now = clock.now();
     const access = await new SignJWT({})
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
@@ -56,7 +61,7 @@ export function createAuthService(
     const refresh = randomBytes(32).toString('base64url');
     await db.orm
       .insert(refreshTokens)
-      .values({ tokenHash: sha256(refresh), userId, expiresAt: now + refreshTtl, createdAt: now });
+      .values({ tokenHash: sha256(refresh), userId, expiresAt: now + refreshTtl, createdAt: now, family });
     return { user_id: userId, access_token: access, refresh_token: refresh, expires_in: accessTtl };
   };
 
@@ -100,19 +105,40 @@ export function createAuthService(
 
     async refresh(refreshToken, address) {
       await perAddress.take(address, 'too many auth requests from this address');
+      const hash = sha256(refreshToken);
+      const now = clock.now();
+      // Rotation marks the token used (kept until it expires) in one statement: of two requests with one
+      // token, exactly one rotates it; the other is a replay.
       const [row] = await db.orm
-        .delete(refreshTokens)
-        .where(eq(refreshTokens.tokenHash, sha256(refreshToken)))
-        .returning({ userId: refreshTokens.userId, expiresAt: refreshTokens.expiresAt });
-      if (!row || row.expiresAt <= clock.now()) {
-        throw new ProtocolError('unauthorized', 'refresh token is invalid, expired or already used');
+        .update(refreshTokens)
+        .set({ rotatedAt: now })
+        .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.rotatedAt)))
+        .returning({
+          userId: refreshTokens.userId,
+          expiresAt: refreshTokens.expiresAt,
+          family: refreshTokens.family,
+        });
+      if (row && row.expiresAt > now) return issue(row.userId, row.family);
+      const [used] = await db.orm
+        .select({ family: refreshTokens.family, rotatedAt: refreshTokens.rotatedAt })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hash));
+      if (used?.rotatedAt != null) {
+        // A token that was already exchanged: someone else may hold a copy. End the whole sign-in, the
+        // thief's and the device's tokens alike; the device signs in again.
+        await db.orm.delete(refreshTokens).where(eq(refreshTokens.family, used.family));
       }
-      return issue(row.userId);
+      throw new ProtocolError('unauthorized', 'refresh token is invalid, expired or already used');
     },
 
     async logout(refreshToken, address) {
       await perAddress.take(address, 'too many auth requests from this address');
-      await db.orm.delete(refreshTokens).where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
+      // Signing out ends the sign-in: every token of the family, rotated ones included.
+      const [row] = await db.orm
+        .select({ family: refreshTokens.family })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
+      if (row) await db.orm.delete(refreshTokens).where(eq(refreshTokens.family, row.family));
     },
 
     async verify(accessToken) {
@@ -121,8 +147,11 @@ export function createAuthService(
           algorithms: [ALG],
           issuer: ISSUER,
           currentDate: new Date(clock.now()),
+          // A token without an expiry would work forever: refuse it, even validly signed.
+          requiredClaims: ['exp', 'sub'],
         });
-        if (typeof payload.sub !== 'string') throw new ProtocolError('unauthorized', 'token has no subject');
+        if (typeof payload.sub !== 'string' || !UUID_RE.test(payload.sub))
+          throw new ProtocolError('unauthorized', 'token has no valid subject');
         return payload.sub;
       } catch (e: unknown) {
         if (ProtocolError.is(e)) throw e;

@@ -72,8 +72,8 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
 
     async pull(userId, cursor, limit) {
       const after = decodeCursor(cursor);
-      const [user] = await db.query<{ pruned_version: number }>(
-        'SELECT pruned_version FROM users WHERE id = $1',
+      const [user] = await db.query<{ version: number; pruned_version: number }>(
+        'SELECT version, pruned_version FROM users WHERE id = $1',
         [userId],
       );
       if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
@@ -81,6 +81,14 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
         throw new ProtocolError(
           'reset_required',
           'cursor is older than the tombstone horizon: pull from the beginning',
+        );
+      }
+      // A cursor past the user's version (a server restored from a backup, a cursor from elsewhere) would skip
+      // every change until the version passed it: the client must start over (PROTOCOL.md Pull).
+      if (after > Number(user.version)) {
+        throw new ProtocolError(
+          'reset_required',
+          'cursor is ahead of this account on the server (restored from a backup?): pull from the beginning',
         );
       }
       // One statement, one snapshot: a page never mixes states from different commits. Bitmap scans off: right

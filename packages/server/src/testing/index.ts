@@ -39,6 +39,39 @@ export async function createTestDatabase(): Promise<Database & { readonly label:
   });
 }
 
+/** Every table the server keeps, in an order that satisfies the foreign keys when restored. */
+const TABLES = ['users', 'refresh_tokens', 'op_ledger', 'rate_limits', 'projects', 'tasks', 'timers'];
+
+/**
+ * A dump of the whole database as JSON rows, taken now; `restore()` puts the database back to it (what a
+ * self-hoster does with a backup), deleting everything written since. Works on PGlite and PostgreSQL.
+ */
+export async function snapshotDatabase(db: Database): Promise<{ restore(): Promise<void> }> {
+  const dump = new Map<string, string>();
+  await db.transaction(
+    async (tx) => {
+      for (const t of TABLES) {
+        const [r] = await tx.query<{ j: string }>(
+          `SELECT coalesce(json_agg(t), '[]')::text AS j FROM "${t}" t`,
+        );
+        dump.set(t, r!.j);
+      }
+    },
+    { isolation: 'repeatable read' },
+  );
+  return {
+    async restore() {
+      await db.transaction(async (tx) => {
+        await tx.query(`TRUNCATE ${TABLES.map((t) => `"${t}"`).join(', ')}`);
+        for (const t of TABLES)
+          await tx.query(`INSERT INTO "${t}" SELECT * FROM json_populate_recordset(null::"${t}", $1::json)`, [
+            dump.get(t),
+          ]);
+      });
+    },
+  };
+}
+
 export interface TestServer {
   readonly url: string;
   readonly db: Database;
