@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** The desktop app's front end: the shared UI (packages/ui) with the Tauri composition root. */
 export default defineConfig({
   root,
+  // zod-config.js: Zod validates without generating code (the webview's CSP has no 'unsafe-eval').
+  publicDir: `${root}../../packages/ui/public`,
   plugins: [react()],
   clearScreen: false,
   build: {

@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   root,
+  // Static files shared with the desktop app (zod-config.js: Zod without code generation under the CSP).
+  publicDir: `${root}../../packages/ui/public`,
   plugins: [react(), serviceWorkerPlugin(`${root}sw/sw.js`)],
   // sqlite-wasm loads its .wasm relative to its own module: pre-bundling would break that.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },

@@ -16,7 +16,7 @@ export function buildInputs(): string[] {
     join(WEB_DIR, 'src'),
     join(WEB_DIR, 'sw'),
     join(WEB_DIR, 'build'),
-    join(WEB_DIR, 'public'),
+    join(REPO_DIR, 'packages', 'ui', 'public'),
     join(WEB_DIR, 'index.html'),
     join(WEB_DIR, 'bench.html'),
     join(WEB_DIR, 'vite.config.ts'),
