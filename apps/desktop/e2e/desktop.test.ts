@@ -4,7 +4,7 @@
  * contract in the webview, persistence across a relaunch (checked in the SQLite file itself), desktop ↔ web ↔
  * CLI, the server going away and coming back, and a SIGKILL right after a burst of writes.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +197,35 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
     expect((await taskTitles(b)).sort()).toEqual(['Buy milk', 'Call Alice', 'Write report']);
     await quit(app);
   }, 240_000);
+
+  it('runs one instance per data directory: a second launch hands over to the first and exits', async () => {
+    const app = await start('desk');
+    const b = app.browser;
+    await (await field(b, 'New task')).waitForExist({ timeout: 30_000 });
+    const second = spawn(binary, [], {
+      env: {
+        ...process.env,
+        DISPLAY: display.name,
+        DBUS_SESSION_BUS_ADDRESS: display.bus,
+        SELFTRACKER_DESKTOP_DATA_DIR: app.dataDir,
+        SELFTRACKER_SERVER: web.baseUrl,
+      },
+      stdio: 'ignore',
+    });
+    const exit = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => resolve('still running after 20 s'), 20_000);
+      second.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(code ?? String(signal));
+      });
+    });
+    if (second.exitCode === null) second.kill('SIGKILL');
+    expect(exit).toBe(0);
+    expect(app.pid()).toBeGreaterThan(0); // exactly one process on this data directory, still serving
+    await typeAndEnter(b, 'New task', 'After a second launch');
+    await (await taskRow(b, 'After a second launch')).waitForExist({ timeout: 10_000 });
+    await quit(app);
+  }, 120_000);
 
   it('shares tasks with the web app and the CLI: a task added in each appears in the other two', async () => {
     const app = await start('desk');

@@ -49,9 +49,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timeout);
 }
 
-/** A private X display (Xvfb picks a free number and tells it on fd 3). */
+/**
+ * A private X display (Xvfb picks a free number and tells it on fd 3) and a private D-Bus session bus, as a
+ * desktop session has: the single-instance plugin and the tray menu talk over it.
+ */
 export interface Display {
   name: string;
+  /** `DBUS_SESSION_BUS_ADDRESS` of the session bus. */
+  bus: string;
   /** A screenshot of the whole screen (the window as X draws it), by ImageMagick's `import`. */
   screenshot(name: string): string;
   stop(): Promise<void>;
@@ -76,15 +81,31 @@ export async function startDisplay(): Promise<Display> {
     setTimeout(() => reject(new Error('Xvfb did not start within 10 s')), 10_000);
   });
   const name = `:${number}`;
+  // Its log (services it activates for the webview: portals, accessibility) is noise here.
+  const dbus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const bus = await new Promise<string>((resolveBus, reject) => {
+    let out = '';
+    dbus.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolveBus(out.trim());
+    });
+    dbus.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}`)));
+  });
   return {
     name,
+    bus,
     screenshot(file) {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const path = join(SCREENSHOT_DIR, `${file}.png`);
       execFileSync('import', ['-display', name, '-window', 'root', path]);
       return path;
     },
-    stop: () => stopChild(xvfb),
+    stop: async () => {
+      await stopChild(dbus);
+      await stopChild(xvfb);
+    },
   };
 }
 
@@ -117,6 +138,7 @@ export async function launch(opts: {
     env: {
       ...process.env,
       DISPLAY: opts.display.name,
+      DBUS_SESSION_BUS_ADDRESS: opts.display.bus,
       SELFTRACKER_SERVER: opts.server,
       SELFTRACKER_DESKTOP_DATA_DIR: opts.dataDir,
       // No accessibility bus, no GPU: quiet and quick under Xvfb.

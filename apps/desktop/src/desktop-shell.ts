@@ -27,8 +27,11 @@ export function startDesktopShell(controller: AppController): void {
   let last = '';
   const report = async () => {
     const e = engine;
+    // The timer first: the status is read after the last await, so what is sent is never older than a report
+    // that ran meanwhile.
+    const timer = e ? await runningTimer(e) : null;
     const status: TrayStatus = e
-      ? trayStatus(describeSync(e.status, navigator.onLine).text, e.status.pending, await runningTimer(e))
+      ? trayStatus(describeSync(e.status, navigator.onLine).text, e.status.pending, timer)
       : trayStatus('Signed out', 0, null);
     const key = JSON.stringify(status);
     if (key !== last) {
@@ -37,7 +40,23 @@ export function startDesktopShell(controller: AppController): void {
     }
     if (e) notifiedFor = await notify(e.status, notifiedFor);
   };
-  const safeReport = () => void report().catch((err: unknown) => console.warn('SelfTracker tray:', err));
+  // One report at a time, and one more after it when something changed meanwhile: reports never overtake.
+  let running = false;
+  let again = false;
+  const safeReport = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void (async () => {
+      do {
+        again = false;
+        await report().catch((err: unknown) => console.warn('SelfTracker tray:', err));
+      } while (again);
+      running = false;
+    })();
+  };
 
   let unsubscribe: (() => void)[] = [];
   const follow = () => {
