@@ -37,7 +37,9 @@ describe('SELFTRACKER_CORS_ORIGINS', () => {
 
   it('refuses a wildcard, a path or a bare host, naming the bad entry', () => {
     expect(() => parseOrigins('*')).toThrow(/"\*" is not an origin/);
-    expect(() => parseOrigins('https://ok.example.com,https://x.example.com/app')).toThrow(/x\.example\.com\/app/);
+    expect(() => parseOrigins('https://ok.example.com,https://x.example.com/app')).toThrow(
+      /x\.example\.com\/app/,
+    );
     expect(() => parseOrigins('example.com')).toThrow(/"example.com" is not an origin/);
   });
 });
