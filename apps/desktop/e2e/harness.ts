@@ -165,9 +165,23 @@ export async function launch(opts: {
     dataDir: opts.dataDir,
     pid,
     async quit() {
+      const running = pid();
       await browser.deleteSession().catch(() => {});
       await stopChild(driver);
-      await waitUntil(() => !alive(opts.binary, opts.dataDir), 10_000, 'the app to exit');
+      try {
+        await waitUntil(() => !alive(opts.binary, opts.dataDir), 10_000, 'the app to exit');
+      } catch {
+        // Seen intermittently (about 1 quit in 30, after an initial sync): the process outlives its closed window.
+        // Its data is on disk either way (every write is committed before the UI shows it); say so loudly, then
+        // end it as a logout would, so the run goes on.
+        const shot = opts.display.screenshot(`quit-timeout-${running}`);
+        const state = readFileSync(`/proc/${running}/status`, 'utf8').match(/^State:.*$/m)?.[0];
+        console.warn(
+          `WARNING: the app (pid ${running}, ${state}) did not exit after WebDriver closed it; see ${shot}`,
+        );
+        process.kill(running, 'SIGKILL');
+        await waitUntil(() => !alive(opts.binary, opts.dataDir), 10_000, 'the app to die');
+      }
     },
     async kill() {
       process.kill(pid(), 'SIGKILL');
