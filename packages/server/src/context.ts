@@ -36,4 +36,8 @@ export interface SyncOptions {
   horizonMs?: number;
   /** SSE comment interval (default 25 s). */
   keepAliveMs?: number;
+  /** Open event streams per user; a new one past it closes that user's oldest (default 10). */
+  maxStreamsPerUser?: number;
+  /** How long a request body may take to arrive before `408 request_timeout` (default 30 s). */
+  bodyTimeoutMs?: number;
 }
