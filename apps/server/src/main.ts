@@ -17,7 +17,7 @@ async function main() {
   const dbLabel = config.databaseUrl
     ? `PostgreSQL at ${redact(config.databaseUrl)}`
     : `PGlite in ${pgliteDir}`;
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: pgliteDir, log });
   const server = await createServer({
     db,
     auth: { jwtSecret: config.jwtSecret },

@@ -1,3 +1,4 @@
+import type { Logger } from '../context.ts';
 import type { Database } from './database.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
@@ -6,6 +7,8 @@ import { openPostgres } from './postgres.ts';
 export function openDatabase(opts: {
   url?: string | undefined;
   dataDir?: string | undefined;
+  /** Where the PostgreSQL LISTEN connection reports its outages and recoveries. */
+  log?: Logger;
 }): Promise<Database> {
-  return opts.url ? openPostgres(opts.url) : openPglite(opts.dataDir);
+  return opts.url ? openPostgres(opts.url, opts.log ? { log: opts.log } : {}) : openPglite(opts.dataDir);
 }
