@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { createServer, type SelfTrackerServer, type ServerDeps } from '../app.ts';
 import type { Database } from '../db/database.ts';
-import { openPglite } from '../db/pglite.ts';
+import { openPgliteThread } from '../db/pglite-thread.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { keepConnectionsAlive } from '../keep-alive.ts';
 
@@ -15,7 +15,8 @@ import { keepConnectionsAlive } from '../keep-alive.ts';
 export async function createTestDatabase(): Promise<Database & { readonly label: string }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const db = await openPglite();
+    // PGlite as the server runs it: in its own thread, behind the same interface.
+    const db = await openPgliteThread();
     return Object.assign(db, { label: 'pglite' });
   }
   const name = `selftracker_test_${randomBytes(6).toString('hex')}`;
