@@ -23,6 +23,7 @@ import { openEventStream } from './services/events.ts';
 import { createPokeHub } from './services/pokes.ts';
 import { type PruneResult, prune } from './services/prune.ts';
 import { createSyncService, type SyncService } from './services/sync.ts';
+import { createUserLimits } from './services/user-limits.ts';
 
 export interface ServerDeps {
   db: Database;
@@ -66,6 +67,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   const horizonMs = deps.sync?.horizonMs ?? 90 * 24 * 3600 * 1000;
   const authService = createAuthService(deps.db, clock, deps.auth, deps.limits ?? {});
   const syncService = createSyncService(deps.db, clock);
+  const userLimits = createUserLimits(deps.db, clock, deps.limits ?? {});
   const hub = await createPokeHub(deps.db);
   const streams = new Set<() => void>();
   const streamsByUser = new Map<string, (() => void)[]>();
@@ -171,6 +173,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     if (req.ops.length > MAX_OPS_PER_PUSH) {
       throw new ProtocolError('payload_too_large', `at most ${MAX_OPS_PER_PUSH} operations per push`);
     }
+    await userLimits.push(c.get('userId'), req);
     return c.json(await syncService.push(c.get('userId'), req));
   });
   app.get('/v1/sync/pull', async (c) => {
@@ -185,10 +188,14 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
         throw new ProtocolError('invalid_request', `limit: must be an integer 1..${MAX_PULL_LIMIT}`);
       }
     }
+    await userLimits.pull(c.get('userId'));
     const body = await syncService.pull(c.get('userId'), cursor, n);
     return c.body(body, 200, { 'content-type': 'application/json' });
   });
-  app.get('/v1/sync/checksum', async (c) => c.json(await syncService.checksum(c.get('userId'))));
+  app.get('/v1/sync/checksum', async (c) => {
+    await userLimits.pull(c.get('userId'));
+    return c.json(await syncService.checksum(c.get('userId')));
+  });
   app.get('/v1/sync/events', (c) =>
     openEventStream({
       hub,

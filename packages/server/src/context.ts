@@ -29,6 +29,12 @@ export interface LimitOptions {
   /** Failed logins per email within the window before every login is refused (default 10). */
   loginFailures?: number;
   loginWindowMs?: number;
+  /** Pushes per user per minute (default 600). */
+  pushesPerUserPerMinute?: number;
+  /** Pulls and checksums per user per minute (default 600). */
+  pullsPerUserPerMinute?: number;
+  /** Rows per user, tombstones included (default 1,000,000): a push whose creates would pass it gets `429`. */
+  rowsPerUser?: number;
 }
 
 export interface SyncOptions {
