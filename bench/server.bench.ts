@@ -105,7 +105,10 @@ async function benchOne(label: string): Promise<Row> {
   // Per-user limits off: the latency figure is 1,000 single-op pushes by one user, well past 600 a minute.
   const t = await startTestServer({
     db,
-    limits: { pushesPerUserPerMinute: Number.MAX_SAFE_INTEGER, pullsPerUserPerMinute: Number.MAX_SAFE_INTEGER },
+    limits: {
+      pushesPerUserPerMinute: Number.MAX_SAFE_INTEGER,
+      pullsPerUserPerMinute: Number.MAX_SAFE_INTEGER,
+    },
   });
   try {
     const client = api(t.url);
