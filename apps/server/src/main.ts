@@ -21,6 +21,7 @@ async function main() {
   const server = await createServer({
     db,
     auth: { jwtSecret: config.jwtSecret },
+    limits: config.limits,
     log,
     clientAddress: (c) =>
       clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
