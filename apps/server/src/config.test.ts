@@ -17,6 +17,23 @@ it('reads SELFTRACKER_TRUST_PROXY as hops or a list, and refuses a bad value at 
   );
 });
 
+it('reads the per-user limits, keeping defaults for unset ones and refusing nonsense', () => {
+  expect(loadConfig(env({})).limits).toEqual({});
+  expect(
+    loadConfig(
+      env({
+        SELFTRACKER_PUSHES_PER_MINUTE: '120',
+        SELFTRACKER_ROWS_PER_USER: '50000',
+        SELFTRACKER_PULLS_PER_MINUTE: ' ',
+      }),
+    ).limits,
+  ).toEqual({ pushesPerUserPerMinute: 120, rowsPerUser: 50_000 });
+  for (const bad of ['0', '-1', '1.5', 'many'])
+    expect(() => loadConfig(env({ SELFTRACKER_PULLS_PER_MINUTE: bad }))).toThrow(
+      /SELFTRACKER_PULLS_PER_MINUTE/,
+    );
+});
+
 it('creates the data directory 0700 and the generated JWT secret 0600', () => {
   const dir = join(root, 'fresh', 'data');
   loadConfig({ SELFTRACKER_DATA_DIR: dir });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseTrustProxy, type TrustProxy } from '@selftracker/server';
+import { type LimitOptions, parseTrustProxy, type TrustProxy } from '@selftracker/server';
 
 /** Everything the runnable takes from the environment, parsed once, with clear errors. */
 export interface Config {
@@ -16,6 +16,27 @@ export interface Config {
   corsOrigins: string[] | undefined;
   /** `SELFTRACKER_TRUST_PROXY`: proxy hops or proxy addresses/CIDRs whose `X-Forwarded-For` names the client. */
   trustProxy: TrustProxy;
+  /** Per-user and per-address limits from `SELFTRACKER_*` variables; unset ones keep the server's defaults. */
+  limits: LimitOptions;
+}
+
+/** Limit variables and the `LimitOptions` field each sets. */
+const LIMIT_VARS = {
+  SELFTRACKER_PUSHES_PER_MINUTE: 'pushesPerUserPerMinute',
+  SELFTRACKER_PULLS_PER_MINUTE: 'pullsPerUserPerMinute',
+  SELFTRACKER_ROWS_PER_USER: 'rowsPerUser',
+  SELFTRACKER_AUTH_PER_MINUTE: 'authPerAddressPerMinute',
+} as const satisfies Record<string, keyof LimitOptions>;
+
+function parseLimits(env: NodeJS.ProcessEnv): LimitOptions {
+  const limits: LimitOptions = {};
+  for (const [name, field] of Object.entries(LIMIT_VARS)) {
+    const v = env[name]?.trim();
+    if (!v) continue;
+    if (!/^[1-9]\d{0,11}$/.test(v)) throw new Error(`${name} must be a positive whole number, got ${v}`);
+    limits[field] = Number(v);
+  }
+  return limits;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -34,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webDir: env.SELFTRACKER_WEB_DIR,
     corsOrigins: parseOrigins(env.SELFTRACKER_CORS_ORIGINS),
     trustProxy: parseTrustProxy(env.SELFTRACKER_TRUST_PROXY),
+    limits: parseLimits(env),
   };
 }
 

@@ -17,10 +17,11 @@ async function main() {
   const dbLabel = config.databaseUrl
     ? `PostgreSQL at ${redact(config.databaseUrl)}`
     : `PGlite in ${pgliteDir}`;
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: pgliteDir });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: pgliteDir, log });
   const server = await createServer({
     db,
     auth: { jwtSecret: config.jwtSecret },
+    limits: config.limits,
     log,
     clientAddress: (c) =>
       clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),

@@ -1,18 +1,6 @@
 /**
  * The one retry policy of the engine, for sync rounds and the live event stream alike (the sync machine is its
- * only caller; a refresh is part of a round): capped exponential with jitter, honouring a server's Retry-After.
+ * only caller; a refresh is part of a round). It lives in @selftracker/core, shared with the server's LISTEN
+ * connection.
  */
-export interface BackoffOptions {
-  baseMs?: number;
-  capMs?: number;
-  random?: () => number;
-}
-
-/** Delay before retry number `failures` (1 = first retry): base·2^(n-1), capped, with 50–100% jitter. */
-export function backoffDelay(failures: number, o: BackoffOptions = {}, retryAfterMs?: number): number {
-  const base = o.baseMs ?? 1000;
-  const cap = o.capMs ?? 60_000;
-  const exp = Math.min(cap, base * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-  const jittered = exp * (0.5 + 0.5 * (o.random ?? Math.random)());
-  return Math.max(jittered, retryAfterMs ?? 0);
-}
+export { type BackoffOptions, backoffDelay } from '@selftracker/core';

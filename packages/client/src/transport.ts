@@ -86,6 +86,8 @@ export function errorFromResponse(r: HttpResult): ClientError {
   const retryAfter = Number(r.headers.get('retry-after'));
   const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
   if (r.status === 401) return new ClientError('unauthorized', msg);
+  // The body took too long to arrive (a very slow link): retried like any network failure.
+  if (r.status === 408) return new ClientError('network', msg);
   if (r.status === 410) return new ClientError('reset_required', msg);
   if (r.status === 426) return new ClientError('upgrade_required', msg);
   if (r.status === 429) return new ClientError('rate_limited', msg, { retryAfterMs });

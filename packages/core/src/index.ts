@@ -1,3 +1,4 @@
+export * from './backoff.ts';
 export * from './checksum.ts';
 export * from './entities.ts';
 export * from './errors.ts';

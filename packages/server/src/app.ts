@@ -17,12 +17,13 @@ import { requestId } from 'hono/request-id';
 import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './context.ts';
 import { silentLogger, systemClock } from './context.ts';
 import type { Database } from './db/database.ts';
-import { limitBody, readJson, readJsonAsSent, singleQuery } from './http.ts';
+import { BODY_TIMEOUT_VAR, ClientGone, limitBody, readJson, readJsonAsSent, singleQuery } from './http.ts';
 import { type AuthService, createAuthService } from './services/auth.ts';
 import { openEventStream } from './services/events.ts';
 import { createPokeHub } from './services/pokes.ts';
 import { type PruneResult, prune } from './services/prune.ts';
 import { createSyncService, type SyncService } from './services/sync.ts';
+import { createUserLimits } from './services/user-limits.ts';
 
 export interface ServerDeps {
   db: Database;
@@ -55,7 +56,9 @@ export interface SelfTrackerServer {
   close(): Promise<void>;
 }
 
-type Env = { Variables: { userId: string; requestId: string } };
+type Env = {
+  Variables: { userId: string; tokenExpiresAt: number; requestId: string; [BODY_TIMEOUT_VAR]: number };
+};
 
 /** Builds the sync server from injected storage, auth settings, clock and logger. Never reads env, never listens. */
 export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer> {
@@ -64,12 +67,19 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   const horizonMs = deps.sync?.horizonMs ?? 90 * 24 * 3600 * 1000;
   const authService = createAuthService(deps.db, clock, deps.auth, deps.limits ?? {});
   const syncService = createSyncService(deps.db, clock);
+  const userLimits = createUserLimits(deps.db, clock, deps.limits ?? {});
   const hub = await createPokeHub(deps.db);
   const streams = new Set<() => void>();
+  const streamsByUser = new Map<string, (() => void)[]>();
   const address = deps.clientAddress ?? (() => 'unknown');
   const app = new Hono<Env>();
 
   app.use(requestId());
+  const bodyTimeoutMs = deps.sync?.bodyTimeoutMs ?? 30_000;
+  app.use(async (c, next) => {
+    c.set(BODY_TIMEOUT_VAR, bodyTimeoutMs);
+    await next();
+  });
   const origins = new Set(deps.corsOrigins ?? DEFAULT_CORS_ORIGINS);
   app.use(
     '/v1/*',
@@ -102,8 +112,13 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
       if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
       // The rest of an oversized body may still be arriving: close the connection instead of letting the
       // client reuse a socket the server is about to tear down.
-      if (err.code === 'payload_too_large') c.header('Connection', 'close');
+      if (err.code === 'payload_too_large' || err.code === 'request_timeout') c.header('Connection', 'close');
       return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
+    }
+    if (err instanceof ClientGone) {
+      // Nobody is left to answer: 499 (nginx's "client closed request") for the request log, and no alarm.
+      log.info({ req_id: c.get('requestId'), method: c.req.method, path: c.req.path }, err.message);
+      return c.body(null, 499 as never);
     }
     log.error({ req_id: c.get('requestId'), err: toError(err) }, 'unhandled error');
     return c.json(
@@ -148,7 +163,9 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   app.use('/v1/sync/*', async (c, next) => {
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(c.req.header('authorization') ?? '');
     if (!m) throw new ProtocolError('unauthorized', 'missing or malformed bearer token');
-    c.set('userId', await authService.verify(m[1]!));
+    const session = await authService.session(m[1]!);
+    c.set('userId', session.userId);
+    c.set('tokenExpiresAt', session.expiresAt);
     await next();
   });
   app.post('/v1/sync/push', limitBody, async (c) => {
@@ -156,6 +173,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     if (req.ops.length > MAX_OPS_PER_PUSH) {
       throw new ProtocolError('payload_too_large', `at most ${MAX_OPS_PER_PUSH} operations per push`);
     }
+    await userLimits.push(c.get('userId'), req);
     return c.json(await syncService.push(c.get('userId'), req));
   });
   app.get('/v1/sync/pull', async (c) => {
@@ -170,10 +188,14 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
         throw new ProtocolError('invalid_request', `limit: must be an integer 1..${MAX_PULL_LIMIT}`);
       }
     }
+    await userLimits.pull(c.get('userId'));
     const body = await syncService.pull(c.get('userId'), cursor, n);
     return c.body(body, 200, { 'content-type': 'application/json' });
   });
-  app.get('/v1/sync/checksum', async (c) => c.json(await syncService.checksum(c.get('userId'))));
+  app.get('/v1/sync/checksum', async (c) => {
+    await userLimits.pull(c.get('userId'));
+    return c.json(await syncService.checksum(c.get('userId')));
+  });
   app.get('/v1/sync/events', (c) =>
     openEventStream({
       hub,
@@ -181,6 +203,9 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
       signal: c.req.raw.signal,
       keepAliveMs: deps.sync?.keepAliveMs ?? 25_000,
       streams,
+      closeInMs: c.get('tokenExpiresAt') - clock.now(),
+      maxPerUser: deps.sync?.maxStreamsPerUser ?? 10,
+      byUser: streamsByUser,
     }),
   );
 

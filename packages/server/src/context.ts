@@ -29,6 +29,12 @@ export interface LimitOptions {
   /** Failed logins per email within the window before every login is refused (default 10). */
   loginFailures?: number;
   loginWindowMs?: number;
+  /** Pushes per user per minute (default 600). */
+  pushesPerUserPerMinute?: number;
+  /** Pulls and checksums per user per minute (default 600). */
+  pullsPerUserPerMinute?: number;
+  /** Rows per user, tombstones included (default 1,000,000): a push whose creates would pass it gets `429`. */
+  rowsPerUser?: number;
 }
 
 export interface SyncOptions {
@@ -36,4 +42,8 @@ export interface SyncOptions {
   horizonMs?: number;
   /** SSE comment interval (default 25 s). */
   keepAliveMs?: number;
+  /** Open event streams per user; a new one past it closes that user's oldest (default 10). */
+  maxStreamsPerUser?: number;
+  /** How long a request body may take to arrive before `408 request_timeout` (default 30 s). */
+  bodyTimeoutMs?: number;
 }

@@ -27,6 +27,47 @@ export function singleQuery(c: Context): Record<string, string> {
   return out;
 }
 
+/** How long a request body may take to arrive (default 30 s); `createServer` sets it per request. */
+export const BODY_TIMEOUT_VAR = 'bodyTimeoutMs';
+const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/**
+ * The client went away before its request was read (a closed tab, a lost connection): nothing to answer, and
+ * not a server error. `app.ts` logs it as such.
+ */
+export class ClientGone extends Error {
+  override readonly name = 'ClientGone';
+}
+
+/**
+ * The raw body, bounded in time: a body trickled in byte by byte would otherwise hold the request (and its
+ * memory) for minutes. `408 request_timeout` past the bound; `ClientGone` when the client disconnects.
+ */
+async function readBody(c: Context): Promise<ArrayBuffer> {
+  const ms = (c.var as Record<string, unknown>)[BODY_TIMEOUT_VAR] ?? DEFAULT_BODY_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ProtocolError(
+            'request_timeout',
+            `the request body did not arrive within ${Number(ms) / 1000} s`,
+          ),
+        ),
+      Number(ms),
+    );
+  });
+  try {
+    return await Promise.race([c.req.arrayBuffer(), late]);
+  } catch (e: unknown) {
+    if (ProtocolError.is(e)) throw e;
+    throw new ClientGone('the client disconnected before the request body arrived', { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Reads a JSON body: `415` for another media type, `400` for malformed JSON or the wrong shape. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   return (await readChecked(c, schema)).parsed;
@@ -60,9 +101,10 @@ async function readChecked<S extends z.ZodType>(
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
     throw new ProtocolError('unsupported_media_type', 'the body must be application/json in UTF-8');
   }
+  const bytes = await readBody(c);
   let text: string;
   try {
-    text = strictUtf8.decode(await c.req.arrayBuffer());
+    text = strictUtf8.decode(bytes);
   } catch (e: unknown) {
     if (ProtocolError.is(e)) throw e;
     // Invalid bytes would otherwise become U+FFFD silently and be stored as such.

@@ -4,6 +4,7 @@ export * from './context.ts';
 export type { Database, Sql } from './db/database.ts';
 export { openDatabase } from './db/open.ts';
 export { openPglite } from './db/pglite.ts';
+export { openPgliteThread } from './db/pglite-thread.ts';
 export { openPostgres } from './db/postgres.ts';
 export { keepConnectionsAlive } from './keep-alive.ts';
 export type { PruneResult } from './services/prune.ts';

@@ -37,8 +37,15 @@ export interface Database extends Queryable {
   readonly orm: Orm;
   /** Runs `fn` in one transaction; `repeatable read` gives every statement one snapshot. */
   transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: { isolation?: 'repeatable read' }): Promise<T>;
-  /** Subscribes to a NOTIFY channel; resolves once the subscription is active. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves once the subscription is active. `onResubscribed` runs when the
+   * subscription is back after an outage of the database connection (notifications sent meanwhile were lost).
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onResubscribed?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

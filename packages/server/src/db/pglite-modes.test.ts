@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, expect, it } from 'vitest';
 import { openPglite } from './pglite.ts';
+import { openPgliteThread } from './pglite-thread.ts';
 
 /** PGlite's data directory is the whole database: no other user of the machine may read or write it. */
 
@@ -29,16 +30,22 @@ function modes(dir: string): Record<string, number> {
 }
 const onlyPrivate = (m: Record<string, number>) => Object.keys(m).sort();
 
-it('a new data directory is 0700 with every file 0600, also after writes and close', async () => {
-  const dir = join(root, 'new', 'pglite');
-  const db = await openPglite(dir);
-  expect(onlyPrivate(modes(dir))).toEqual(['d700', 'f600']);
-  await db.query(`INSERT INTO rate_limits (key, window_start, count) VALUES ('k', 1, 1)`);
-  await db.close();
-  const m = modes(dir);
-  expect(onlyPrivate(m)).toEqual(['d700', 'f600']);
-  expect(m.f600).toBeGreaterThan(500); // the catalogs, pg_control, pg_xact…: really the whole database
-});
+it.each([
+  ['in process', openPglite],
+  ['in its own thread', openPgliteThread],
+])(
+  'a new data directory (%s) is 0700 with every file 0600, also after writes and close',
+  async (name, open) => {
+    const dir = join(root, name.replaceAll(' ', '-'), 'pglite');
+    const db = await open(dir);
+    expect(onlyPrivate(modes(dir))).toEqual(['d700', 'f600']);
+    await db.query(`INSERT INTO rate_limits (key, window_start, count) VALUES ('k', 1, 1)`);
+    await db.close();
+    const m = modes(dir);
+    expect(onlyPrivate(m)).toEqual(['d700', 'f600']);
+    expect(m.f600).toBeGreaterThan(500); // the catalogs, pg_control, pg_xact…: really the whole database
+  },
+);
 
 it('an existing data directory with world-writable files is made private when opened', async () => {
   const dir = join(root, 'old');

@@ -51,7 +51,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
  * creates files 0666 whatever the umask, so this runs at open (an existing directory from an older version),
  * after initialisation and at close; the directory itself being 0700 already shuts out other users meanwhile.
  */
-export function restrictModes(dir: string): void {
+export function restrictModes(dir: string, create = false): void {
+  if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, e.name);

@@ -1,6 +1,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import type { Logger } from '../context.ts';
 import { copyThroughStream } from './copy.ts';
 import { type Database, inIssueOrder, MIGRATIONS_DIR, type Orm, type Sql } from './database.ts';
 import { createListener } from './listen.ts';
@@ -12,12 +13,15 @@ const MIGRATION_LOCK = 7_466_330_001; // pg_advisory_lock key: one migrator at a
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /** Opens a PostgreSQL server database through a node-postgres pool and applies migrations. */
-export async function openPostgres(url: string, opts: { poolSize?: number } = {}): Promise<Database> {
+export async function openPostgres(
+  url: string,
+  opts: { poolSize?: number; log?: Logger } = {},
+): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing the process
   const orm = drizzle(pool, { schema }) as unknown as Orm;
   await migrateOnce(pool);
-  const listener = createListener(url);
+  const listener = createListener(url, opts.log);
   return {
     kind: 'postgres',
     orm,
@@ -25,7 +29,7 @@ export async function openPostgres(url: string, opts: { poolSize?: number } = {}
       return (await pool.query(text, params as unknown[])).rows;
     },
     transaction: (fn, o) => transaction(pool, fn, o?.isolation),
-    listen: (channel, onPayload) => listener.listen(channel, onPayload),
+    listen: (channel, onPayload, onResubscribed) => listener.listen(channel, onPayload, onResubscribed),
     async close() {
       await listener.close();
       await pool.end();

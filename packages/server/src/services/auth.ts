@@ -20,6 +20,8 @@ export interface AuthService {
   logout(refreshToken: string, address: string): Promise<void>;
   /** The user id of a valid access token; throws `unauthorized` otherwise. */
   verify(accessToken: string): Promise<string>;
+  /** Like `verify`, with when the token expires (ms epoch). */
+  session(accessToken: string): Promise<{ userId: string; expiresAt: number }>;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
@@ -142,6 +144,10 @@ export function createAuthService(
     },
 
     async verify(accessToken) {
+      return (await this.session(accessToken)).userId;
+    },
+
+    async session(accessToken) {
       try {
         const { payload } = await jwtVerify(accessToken, opts.jwtSecret, {
           algorithms: [ALG],
@@ -152,7 +158,7 @@ export function createAuthService(
         });
         if (typeof payload.sub !== 'string' || !UUID_RE.test(payload.sub))
           throw new ProtocolError('unauthorized', 'token has no valid subject');
-        return payload.sub;
+        return { userId: payload.sub, expiresAt: Number(payload.exp) * 1000 };
       } catch (e: unknown) {
         if (ProtocolError.is(e)) throw e;
         const reason =

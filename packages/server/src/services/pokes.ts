@@ -15,11 +15,32 @@ export interface PokeHub {
 
 export async function createPokeHub(db: Database): Promise<PokeHub> {
   const byUser = new Map<string, Set<PokeListener>>();
-  const unlisten = await db.listen(POKE_CHANNEL, (payload) => {
-    const [userId, version] = payload.split(' ');
-    if (!userId || !version) return;
+  const poke = (userId: string, version: string) => {
     for (const l of byUser.get(userId) ?? []) l(version);
-  });
+  };
+  // After an outage of the LISTEN connection a change may have been missed: every open stream is poked once with
+  // its user's current version, and its client pulls.
+  const pokeAll = async () => {
+    const users = [...byUser.keys()];
+    if (users.length === 0) return;
+    const rows = await db.query<{ id: string; version: number }>(
+      'SELECT id, version FROM users WHERE id = ANY($1::uuid[])',
+      [users],
+    );
+    for (const r of rows) poke(r.id, String(r.version));
+  };
+  const unlisten = await db.listen(
+    POKE_CHANNEL,
+    (payload) => {
+      const [userId, version] = payload.split(' ');
+      if (userId && version) poke(userId, version);
+    },
+    () => {
+      pokeAll().catch(() => {
+        // the database failed again: the next recovery pokes again
+      });
+    },
+  );
   return {
     subscribe(userId, listener) {
       const set = byUser.get(userId) ?? new Set<PokeListener>();

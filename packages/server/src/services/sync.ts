@@ -97,19 +97,21 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
       const parts = ENTITY_NAMES.map((n) =>
         ENTITY_SQL[n].changeJson('t.user_id = $1 AND t.version > $2', 'ORDER BY t.version LIMIT $3'),
       );
-      const rows = await db.transaction(async (tx) => {
+      // The page comes back as one text (the changes joined by the database) with its row count and last version:
+      // one value to hand over instead of thousands of rows, so little work lands on the thread serving HTTP.
+      const [page] = await db.transaction(async (tx) => {
         await tx.query('SET LOCAL enable_bitmapscan = off');
-        return tx.query<{ v: number; j: string }>(`${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3`, [
-          userId,
-          after,
-          limit + 1,
-        ]);
+        return tx.query<{ n: number; last: number | null; body: string | null }>(
+          `SELECT count(*)::int AS n, max(v) FILTER (WHERE rn <= $4) AS last,
+                  string_agg(j, ',' ORDER BY v) FILTER (WHERE rn <= $4) AS body
+           FROM (SELECT v, j, row_number() OVER (ORDER BY v) AS rn
+                 FROM (${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3) p) q`,
+          [userId, after, limit + 1, limit],
+        );
       });
-      const hasMore = rows.length > limit;
-      if (hasMore) rows.length = limit;
-      const last = rows.at(-1);
-      const next = encodeCursor(last ? Number(last.v) : after);
-      return `{"changes":[${rows.map((r) => r.j).join(',')}],"cursor":"${next}","has_more":${hasMore}}`;
+      const hasMore = Number(page?.n ?? 0) > limit;
+      const next = encodeCursor(page?.last == null ? after : Number(page.last));
+      return `{"changes":[${page?.body ?? ''}],"cursor":"${next}","has_more":${hasMore}}`;
     },
 
     async checksum(userId) {

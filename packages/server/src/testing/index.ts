@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { createServer, type SelfTrackerServer, type ServerDeps } from '../app.ts';
 import type { Database } from '../db/database.ts';
-import { openPglite } from '../db/pglite.ts';
+import { openPgliteThread } from '../db/pglite-thread.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { keepConnectionsAlive } from '../keep-alive.ts';
 
@@ -15,7 +15,8 @@ import { keepConnectionsAlive } from '../keep-alive.ts';
 export async function createTestDatabase(): Promise<Database & { readonly label: string }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const db = await openPglite();
+    // PGlite as the server runs it: in its own thread, behind the same interface.
+    const db = await openPgliteThread();
     return Object.assign(db, { label: 'pglite' });
   }
   const name = `selftracker_test_${randomBytes(6).toString('hex')}`;
@@ -154,4 +155,38 @@ export function api(base: string) {
     push: (token: string, body: unknown) => call('POST', '/v1/sync/push', { token, body }),
     pull: (token: string, q = '') => call('GET', `/v1/sync/pull${q}`, { token }),
   };
+}
+
+/**
+ * `/v1/health` latencies (ms, sorted) measured back to back while 10 checksums and 10 pulls of 5,000 rows of
+ * the user run at once. The load's replies are read as bytes: parsing them here would run on the server's own
+ * thread when the server is in this process. Used by the responsiveness test and `npm run bench:server`.
+ */
+export async function healthUnderLoad(base: string, token: string) {
+  let busy = true;
+  const get = (path: string) =>
+    fetch(base + path, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+      status: r.status,
+      bytes: (await r.arrayBuffer()).byteLength,
+    }));
+  const load = Promise.all([
+    ...Array.from({ length: 10 }, () => get('/v1/sync/checksum')),
+    ...Array.from({ length: 10 }, (_, i) =>
+      get(`/v1/sync/pull?limit=5000&cursor=${Buffer.from(`v1:${i * 5000}`).toString('base64url')}`),
+    ),
+  ]).finally(() => {
+    busy = false;
+  });
+  const latencies: number[] = [];
+  while (busy) {
+    const started = performance.now();
+    const r = await fetch(`${base}/v1/health`);
+    await r.text();
+    if (r.status !== 200) throw new Error(`health answered ${r.status}`);
+    latencies.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))]!;
+  return { replies: await load, count: latencies.length, p50: at(0.5), p99: at(0.99), max: at(1) };
 }
