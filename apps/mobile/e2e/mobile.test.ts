@@ -1,0 +1,224 @@
+/**
+ * The Expo app's web export in Chromium at phone size (390×844), served from its own origin against the real
+ * server (which allows that origin through SELFTRACKER_CORS_ORIGINS): the driver contract on expo-sqlite, the
+ * screens a user goes through, a second device (the CLI), and offline edits. Screenshots of every screen go to
+ * test-output/screenshots/mobile-*.png.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CaseResult } from '@selftracker/client/contract';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@selftracker/client/testing';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_DIR } from '../../web/build/web-build.ts';
+import { type ServerProcess, startServer } from '../../web/e2e/harness.ts';
+import { exportWeb, serveStatic } from './export.ts';
+
+const SCREENSHOTS = join(REPO_DIR, 'test-output', 'screenshots');
+const PHONE = { width: 390, height: 844 };
+const poll = { timeout: 30_000, interval: 200 };
+
+let tmp: string;
+let host: Awaited<ReturnType<typeof serveStatic>>;
+let server: ServerProcess;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'selftracker-mobile-e2e-'));
+  const dir = process.env.SELFTRACKER_MOBILE_WEB_DIR ?? (await exportWeb(join(tmp, 'dist')));
+  host = await serveStatic(dir);
+  server = await startServer({ dataDir: join(tmp, 'data'), env: { SELFTRACKER_CORS_ORIGINS: host.origin } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
+    headless: true,
+  });
+}, 300_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await server?.stop();
+  await host?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A phone: its own browser context (own OPFS and localStorage), at phone size, with touch. */
+async function phone(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: PHONE,
+    hasTouch: true,
+    isMobile: true,
+    deviceScaleFactor: 2,
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return { context, page, errors };
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `mobile-${name}.png`) });
+}
+
+async function signUp(page: Page, email: string) {
+  await page.goto(host.origin);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('a long password');
+  await page.getByLabel('Server').fill(server.baseUrl);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByLabel('New task').waitFor();
+}
+
+const tasks = (page: Page) => page.getByRole('list', { name: 'Tasks' });
+const taskRow = (page: Page, title: string) =>
+  tasks(page)
+    .getByRole('listitem')
+    .filter({ has: page.getByText(title, { exact: true }) });
+const syncStatus = (page: Page) => page.getByRole('status', { name: 'Sync status' });
+
+async function addTask(page: Page, title: string) {
+  const input = page.getByLabel('New task');
+  await input.fill(title);
+  await input.press('Enter');
+  await taskRow(page, title).waitFor();
+}
+
+function cli(dataDir: string, ...args: string[]): string {
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(REPO_DIR, 'apps/cli/bin/selftracker.js'),
+      '--data-dir',
+      dataDir,
+      '--server',
+      server.baseUrl,
+      ...args,
+    ],
+    { encoding: 'utf8', cwd: REPO_DIR, timeout: 60_000 },
+  );
+  if (r.status !== 0) throw new Error(`selftracker ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('expo-sqlite driver in the web export (Chromium)', () => {
+  it('passes the driver contract, with the one documented skip', async () => {
+    const { page } = await phone();
+    await page.goto(`${host.origin}/?contract`);
+    await page.waitForFunction(() => '__contractResults' in globalThis, undefined, { timeout: 120_000 });
+    const results = (await page.evaluate(
+      () => (globalThis as { __contractResults?: unknown }).__contractResults,
+    )) as CaseResult[];
+    const failed = results.filter((r) => r.status === 'failed');
+    expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
+    expect(results.filter((r) => r.status === 'passed').length).toBeGreaterThanOrEqual(15);
+    expect(results.filter((r) => r.status === 'skipped').map((r) => r.name)).toEqual([
+      'a transaction whose caller vanishes is rolled back and releases the database',
+    ]);
+  });
+});
+
+describe('the mobile app (web export at 390×844)', () => {
+  it('refuses a wrong password with an alert', async () => {
+    const { page } = await phone();
+    await page.goto(host.origin);
+    await shot(page, 'sign-in');
+    await page.getByLabel('Email').fill('nobody@example.com');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByLabel('Server').fill(server.baseUrl);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), poll).toMatch(/\S/);
+  });
+
+  it('signs up, adds a project and tasks, completes and deletes, times, and keeps it all over a reload', async () => {
+    const { page, errors } = await phone();
+    await signUp(page, 'phone@example.com');
+
+    await page.getByRole('tab', { name: 'Projects' }).click();
+    await page.getByLabel('New project').fill('Home');
+    await page.getByRole('button', { name: 'Add project' }).click();
+    await page.getByRole('list', { name: 'Projects' }).getByText('Home').waitFor();
+    await shot(page, 'projects');
+
+    await page.getByRole('tab', { name: 'Tasks' }).click();
+    await addTask(page, 'Buy milk');
+    await addTask(page, 'Write report');
+    await addTask(page, 'Call mum');
+    await taskRow(page, 'Write report').getByRole('checkbox', { name: 'Done' }).click();
+    await expect
+      .poll(() => taskRow(page, 'Write report').getByRole('checkbox').getAttribute('aria-checked'), poll)
+      .toBe('true');
+    await taskRow(page, 'Buy milk').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => taskRow(page, 'Buy milk').count(), poll).toBe(0);
+    await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
+    await shot(page, 'tasks');
+
+    await page.getByRole('tab', { name: 'Timer' }).click();
+    await page.getByRole('button', { name: 'Start timer' }).click();
+    const timer = page.getByRole('timer');
+    await timer.waitFor();
+    const first = await timer.textContent();
+    await expect.poll(() => timer.textContent(), poll).not.toBe(first); // it ticks
+    await shot(page, 'timer-running');
+    await page.getByRole('button', { name: 'Stop timer' }).click();
+    await page.getByRole('button', { name: 'Start timer' }).waitFor();
+    await shot(page, 'timer-history');
+
+    await page.reload();
+    await page.getByLabel('New task').waitFor();
+    await taskRow(page, 'Call mum').waitFor();
+    expect(await taskRow(page, 'Write report').getByRole('checkbox').getAttribute('aria-checked')).toBe(
+      'true',
+    );
+    expect(await taskRow(page, 'Buy milk').count()).toBe(0);
+    await page.getByRole('tab', { name: 'Projects' }).click();
+    await page.getByRole('list', { name: 'Projects' }).getByText('Home').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('syncs both ways with a second device (the CLI)', async () => {
+    const { page } = await phone();
+    await signUp(page, 'two-devices@example.com');
+    await addTask(page, 'From the phone');
+    await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
+
+    const dir = join(tmp, 'cli');
+    cli(dir, 'login', 'two-devices@example.com', '--password', 'a long password');
+    cli(dir, 'sync');
+    expect(cli(dir, 'task', 'list')).toContain('From the phone');
+
+    cli(dir, 'task', 'add', 'From the terminal');
+    cli(dir, 'sync');
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await taskRow(page, 'From the terminal').waitFor({ timeout: 30_000 });
+  });
+
+  it('shows edits made offline as not synced, then syncs them when back online', async () => {
+    const { context, page } = await phone();
+    await signUp(page, 'offline@example.com');
+    await addTask(page, 'Online task');
+    await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
+
+    await context.setOffline(true);
+    await addTask(page, 'Offline task');
+    await expect.poll(() => taskRow(page, 'Offline task').getByText('Not synced').count(), poll).toBe(1);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => syncStatus(page).textContent(), poll).toMatch(/Offline|unreachable/);
+    await shot(page, 'offline');
+
+    await context.setOffline(false);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
+    expect(await taskRow(page, 'Offline task').getByText('Not synced').count()).toBe(0);
+
+    const dir = join(tmp, 'cli-offline');
+    cli(dir, 'login', 'offline@example.com', '--password', 'a long password');
+    cli(dir, 'sync');
+    expect(cli(dir, 'task', 'list')).toContain('Offline task');
+  });
+});
