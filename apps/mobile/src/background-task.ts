@@ -10,7 +10,7 @@ import * as BackgroundTask from 'expo-background-task';
 import * as TaskManager from 'expo-task-manager';
 import { Platform } from 'react-native';
 import { runBackgroundRound } from './background-round.ts';
-import { storage } from './platform.ts';
+import { storage, tokenStore } from './platform.ts';
 
 export const SYNC_TASK = 'selftracker-background-sync';
 
@@ -25,10 +25,12 @@ async function openStoredEngine(): Promise<Engine | undefined> {
   const userId = storage.getItem('selftracker.currentUser');
   const server = storage.getItem('selftracker.server');
   if (!userId || !server) return undefined;
+  const tokens = tokenStore(userId);
   const engine = await Engine.open({
     driver: await openExpoDriver(databaseFile(userId)),
     server,
     connectivity: createReportedConnectivity(),
+    ...(tokens ? { tokens } : {}),
   });
   if ((await engine.account())?.signedIn) return engine;
   await engine.close();
