@@ -12,8 +12,8 @@ import type { CaseResult } from '@selftracker/client/contract';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@selftracker/client/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_DIR } from '../../web/build/web-build.ts';
-import { type ServerProcess, startServer } from '../../web/e2e/harness.ts';
+import { buildWeb, REPO_DIR } from '../../web/build/web-build.ts';
+import { type ServerProcess, startServer, signIn as webSignIn } from '../../web/e2e/harness.ts';
 import { exportWeb, serveStatic } from './export.ts';
 
 const SCREENSHOTS = join(REPO_DIR, 'test-output', 'screenshots');
@@ -30,7 +30,15 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'selftracker-mobile-e2e-'));
   const dir = process.env.SELFTRACKER_MOBILE_WEB_DIR ?? (await exportWeb(join(tmp, 'dist')));
   host = await serveStatic(dir);
-  server = await startServer({ dataDir: join(tmp, 'data'), env: { SELFTRACKER_CORS_ORIGINS: host.origin } });
+  // The server also serves the web app (same origin), so one account is used from the phone, the browser and
+  // the terminal.
+  const webDir =
+    process.env.SELFTRACKER_E2E_WEB_DIR ?? (await buildWeb({ outDir: join(tmp, 'web'), quiet: true }));
+  server = await startServer({
+    dataDir: join(tmp, 'data'),
+    webDir,
+    env: { SELFTRACKER_CORS_ORIGINS: host.origin },
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS],
@@ -66,13 +74,22 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `mobile-${name}.png`) });
 }
 
-async function signUp(page: Page, email: string) {
+async function signUp(page: Page, email: string, create = true) {
   await page.goto(host.origin);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('a long password');
   await page.getByLabel('Server').fill(server.baseUrl);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: create ? 'Create account' : 'Sign in' }).click();
   await page.getByLabel('New task').waitFor();
+}
+
+/** The web app (served by the server) in a desktop-sized context. */
+async function webApp(email: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  await webSignIn(page, server.baseUrl, email, 'a long password', false);
+  return { context, page };
 }
 
 const tasks = (page: Page) => page.getByRole('list', { name: 'Tasks' });
@@ -220,5 +237,81 @@ describe('the mobile app (web export at 390×844)', () => {
     cli(dir, 'login', 'offline@example.com', '--password', 'a long password');
     cli(dir, 'sync');
     expect(cli(dir, 'task', 'list')).toContain('Offline task');
+  });
+});
+
+describe('the phone, the web app and the CLI on one account', () => {
+  it('shows a task added on each of the three on the other two', async () => {
+    const email = 'three@example.com';
+    const { page: mobile } = await phone();
+    await signUp(mobile, email);
+    const { page: web } = await webApp(email);
+    const dir = join(tmp, 'cli-three');
+    cli(dir, 'login', email, '--password', 'a long password');
+
+    await addTask(mobile, 'Added on the phone');
+    await expect.poll(() => syncStatus(mobile).textContent(), poll).toBe('Synced');
+    const webInput = web.getByLabel('New task');
+    await webInput.fill('Added on the web');
+    await webInput.press('Enter');
+    await expect.poll(() => syncStatus(web).textContent(), poll).toContain('Synced');
+    cli(dir, 'task', 'add', 'Added in the terminal');
+    cli(dir, 'sync');
+
+    const listed = cli(dir, 'task', 'list');
+    expect(listed).toContain('Added on the phone');
+    expect(listed).toContain('Added on the web');
+    await mobile.getByRole('button', { name: 'Sync now' }).click();
+    await taskRow(mobile, 'Added on the web').waitFor({ timeout: 30_000 });
+    await taskRow(mobile, 'Added in the terminal').waitFor({ timeout: 30_000 });
+    await web.getByRole('button', { name: 'Sync now' }).click();
+    for (const title of ['Added on the phone', 'Added in the terminal'])
+      await web
+        .getByRole('list', { name: 'Tasks' })
+        .getByText(title, { exact: true })
+        .waitFor({ timeout: 30_000 });
+  });
+
+  it('keeps both of two offline edits to different fields of one task (phone: done; web: title)', async () => {
+    const email = 'concurrent@example.com';
+    const { context: phoneContext, page: mobile } = await phone();
+    await signUp(mobile, email);
+    await addTask(mobile, 'Shared task');
+    await expect.poll(() => syncStatus(mobile).textContent(), poll).toBe('Synced');
+    const { context: webContext, page: web } = await webApp(email);
+    const webRow = (title: string) =>
+      web
+        .getByRole('list', { name: 'Tasks' })
+        .getByRole('listitem')
+        .filter({ has: web.getByText(title, { exact: true }) });
+    await webRow('Shared task').waitFor({ timeout: 30_000 });
+
+    await phoneContext.setOffline(true);
+    await webContext.setOffline(true);
+    await taskRow(mobile, 'Shared task').getByRole('checkbox', { name: 'Done' }).click();
+    await expect.poll(() => taskRow(mobile, 'Shared task').getByText('Not synced').count(), poll).toBe(1);
+    await webRow('Shared task').getByRole('button', { name: 'Edit' }).click();
+    await webRow('Shared task').getByLabel('Title').fill('Shared task, renamed on the web');
+    await webRow('Shared task').getByRole('button', { name: 'Save' }).click();
+    await webRow('Shared task, renamed on the web').waitFor();
+
+    await phoneContext.setOffline(false);
+    await webContext.setOffline(false);
+    await mobile.getByRole('button', { name: 'Sync now' }).click();
+    await web.getByRole('button', { name: 'Sync now' }).click();
+    await expect.poll(() => syncStatus(web).textContent(), poll).toContain('Synced');
+    await mobile.getByRole('button', { name: 'Sync now' }).click();
+    const row = taskRow(mobile, 'Shared task, renamed on the web');
+    await row.waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => row.getByRole('checkbox', { name: 'Done' }).getAttribute('aria-checked'), poll)
+      .toBe('true');
+    await expect
+      .poll(
+        () => webRow('Shared task, renamed on the web').getByRole('checkbox', { name: 'Done' }).isChecked(),
+        poll,
+      )
+      .toBe(true);
+    await shot(mobile, 'merged-edits');
   });
 });
