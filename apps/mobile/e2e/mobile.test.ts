@@ -55,12 +55,15 @@ afterAll(async () => {
 });
 
 /** A phone: its own browser context (own OPFS and localStorage), at phone size, with touch. */
-async function phone(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+async function phone(
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({
     viewport: PHONE,
     hasTouch: true,
     isMobile: true,
     deviceScaleFactor: 2,
+    colorScheme,
   });
   contexts.push(context);
   const page = await context.newPage();
@@ -195,6 +198,96 @@ describe('the mobile app (web export at 390×844)', () => {
     expect(await taskRow(page, 'Buy milk').count()).toBe(0);
     await page.getByRole('tab', { name: 'Projects' }).click();
     await page.getByRole('list', { name: 'Projects' }).getByText('Home').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('edits a task in the editor, filters by status and project, renames, colours and archives a project', async () => {
+    const { page, errors } = await phone('dark');
+    await signUp(page, 'editor@example.com');
+    await page.getByRole('tab', { name: 'Projects' }).click();
+    await page.getByLabel('New project').fill('Work');
+    await page.getByRole('button', { name: 'Add project' }).click();
+    const projects = page.getByRole('list', { name: 'Projects' });
+    await projects.getByText('Work').waitFor();
+
+    await page.getByRole('tab', { name: 'Tasks' }).click();
+    await addTask(page, 'Draft plan');
+    await addTask(page, 'Plain task');
+    await page.getByRole('button', { name: 'Edit Draft plan' }).click();
+    await page.getByLabel('Title').fill('Final plan');
+    await page.getByLabel('Description').fill('Three pages');
+    await page
+      .getByRole('radiogroup', { name: 'Status' })
+      .last()
+      .getByRole('radio', { name: 'In progress' })
+      .click();
+    await page.getByLabel('Due date').fill('2030-01-31');
+    await page
+      .getByRole('radiogroup', { name: 'Project' })
+      .last()
+      .getByRole('radio', { name: 'Work' })
+      .click();
+    await shot(page, 'task-editor-dark');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByLabel('Due date').waitFor({ state: 'detached' }); // the editor closes once saved
+    const row = taskRow(page, 'Final plan');
+    await row.waitFor();
+    await expect.poll(() => row.textContent(), poll).toMatch(/In progress · Work · due/);
+
+    const statusFilter = page.getByRole('radiogroup', { name: 'Status' });
+    await statusFilter.getByRole('radio', { name: 'In progress' }).click();
+    await expect.poll(() => tasks(page).getByRole('listitem').count(), poll).toBe(1);
+    await statusFilter.getByRole('radio', { name: 'All' }).click();
+    await expect.poll(() => tasks(page).getByRole('listitem').count(), poll).toBe(2);
+    await page.getByRole('radiogroup', { name: 'Project' }).getByRole('radio', { name: 'Work' }).click();
+    await expect.poll(() => tasks(page).getByRole('listitem').count(), poll).toBe(1);
+    await shot(page, 'tasks-filtered-dark');
+    await page
+      .getByRole('radiogroup', { name: 'Project' })
+      .getByRole('radio', { name: 'All projects' })
+      .click();
+
+    await page.getByRole('tab', { name: 'Projects' }).click();
+    await page.getByRole('button', { name: 'Rename Work' }).click();
+    await page.getByLabel('Project name').fill('Office');
+    await page.getByLabel('Project name').press('Enter');
+    await projects.getByText('Office').waitFor();
+    const colours = page.getByRole('radiogroup', { name: 'Colour of Office' });
+    await colours.getByRole('radio', { name: '#c0392b' }).click();
+    await expect
+      .poll(() => colours.getByRole('radio', { name: '#c0392b' }).getAttribute('aria-checked'), poll)
+      .toBe('true');
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await expect.poll(() => projects.getByText('Office').count(), poll).toBe(0);
+    await page.getByRole('switch', { name: 'Show archived' }).click();
+    await projects.getByText('Office').waitFor();
+    await shot(page, 'projects-dark');
+    await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
+    // Dark mode follows the system setting.
+    expect(await page.evaluate(() => getComputedStyle(document.body.querySelector('input')!).color)).toBe(
+      'rgb(231, 236, 241)',
+    );
+
+    const dir = join(tmp, 'cli-editor');
+    cli(dir, 'login', 'editor@example.com', '--password', 'a long password');
+    cli(dir, 'sync');
+    const listed = JSON.parse(cli(dir, 'task', 'list', '--json')) as {
+      title: string;
+      status: string;
+      description: string | null;
+    }[];
+    expect(listed.find((t) => t.title === 'Final plan')).toMatchObject({
+      status: 'in-progress',
+      description: 'Three pages',
+    });
+    const projectsJson = JSON.parse(cli(dir, 'project', 'list', '--json')) as {
+      name: string;
+      color: string;
+      archived: boolean;
+    }[];
+    expect(projectsJson).toEqual([
+      expect.objectContaining({ name: 'Office', color: '#c0392b', archived: true }),
+    ]);
     expect(errors).toEqual([]);
   });
 

@@ -1,4 +1,10 @@
-import { type Project, useCreateProject, useProjects, useUpdateProject } from '@selftracker/react';
+import {
+  isOptimisticId,
+  type Project,
+  useCreateProject,
+  useProjects,
+  useUpdateProject,
+} from '@selftracker/react';
 import { messageOf, PROJECT_COLORS } from '@selftracker/ui/shared';
 import { useState } from 'react';
 import { FlatList, Pressable, RefreshControl, Switch, Text, TextInput, View } from 'react-native';
@@ -69,6 +75,8 @@ function ProjectRow({
 }) {
   const t = useTheme();
   const [editing, setEditing] = useState(false);
+  // A project still being created has a stand-in id: its actions wait until the real row replaces it.
+  const arriving = isOptimisticId(project.id);
   const [name, setName] = useState(project.name);
   const rename = () => {
     setEditing(false);
@@ -90,7 +98,10 @@ function ProjectRow({
           />
         ) : (
           <Pressable
+            role="button"
             aria-label={`Rename ${project.name}`}
+            disabled={arriving}
+            aria-disabled={arriving}
             onPress={() => setEditing(true)}
             style={{ flex: 1, minHeight: TOUCH, justifyContent: 'center' }}
           >
@@ -104,6 +115,7 @@ function ProjectRow({
         <Button
           label={project.archived ? 'Unarchive' : 'Archive'}
           kind="plain"
+          disabled={arriving}
           onPress={() => onChange({ archived: !project.archived })}
         />
       </View>
@@ -114,6 +126,8 @@ function ProjectRow({
             role="radio"
             aria-checked={project.color === c}
             aria-label={c}
+            disabled={arriving}
+            aria-disabled={arriving}
             onPress={() => onChange({ color: c })}
             style={{ width: TOUCH, height: TOUCH, alignItems: 'center', justifyContent: 'center' }}
           >

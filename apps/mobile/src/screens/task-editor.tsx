@@ -2,7 +2,7 @@ import type { TaskStatus } from '@selftracker/core';
 import { type Task, useDeleteTask, useProjects, useUpdateTask } from '@selftracker/react';
 import { fromDateInput, messageOf, STATUS_LABELS, toDateInput } from '@selftracker/ui/shared';
 import { useState } from 'react';
-import { Modal, ScrollView, View } from 'react-native';
+import { Modal, Platform, ScrollView, View } from 'react-native';
 import { SafeAreaView } from 'react-native-safe-area-context';
 import { useTheme } from '../theme.ts';
 import { Button, Chips, ErrorText, Field, styles } from '../ui.tsx';
@@ -44,7 +44,11 @@ export function TaskEditor({ task, onClose }: { task: Task; onClose: () => void 
     );
   };
   return (
-    <Modal animationType="slide" onRequestClose={onClose} aria-label="Edit task">
+    <Modal
+      animationType={Platform.OS === 'web' ? 'none' : 'slide'}
+      onRequestClose={onClose}
+      aria-label="Edit task"
+    >
       <SafeAreaView style={{ flex: 1, backgroundColor: t.bg }}>
         <ScrollView contentContainerStyle={styles.screen} keyboardShouldPersistTaps="handled">
           <Field label="Title" value={title} onChangeText={setTitle} />

@@ -1,5 +1,6 @@
 import type { TaskStatus } from '@selftracker/core';
 import {
+  isOptimisticId,
   type Task,
   type TaskFilter,
   useCreateTask,
@@ -137,6 +138,8 @@ function TaskRow({
 }) {
   const t = useTheme();
   const done = task.status === 'done';
+  // A row still being created has a stand-in id: its actions wait until the real row replaces it.
+  const arriving = isOptimisticId(task.id);
   return (
     <View
       role="listitem"
@@ -146,6 +149,8 @@ function TaskRow({
         role="checkbox"
         aria-checked={done}
         aria-label="Done"
+        disabled={arriving}
+        aria-disabled={arriving}
         onPress={onToggle}
         style={{ width: TOUCH, height: TOUCH, alignItems: 'center', justifyContent: 'center' }}
       >
@@ -161,8 +166,11 @@ function TaskRow({
         />
       </Pressable>
       <Pressable
+        disabled={arriving}
+        aria-disabled={arriving}
         onPress={onEdit}
         onLongPress={() => confirmDelete(task.title, onDelete)}
+        role="button"
         aria-label={`Edit ${task.title}`}
         style={{ flex: 1, minHeight: TOUCH, justifyContent: 'center' }}
       >
@@ -181,8 +189,14 @@ function TaskRow({
           {task.synced ? null : <Text style={{ color: t.warn }}>Not synced</Text>}
         </Text>
       </Pressable>
-      <Button label="▶" accessibilityLabel="Start timer" kind="plain" onPress={onStartTimer} />
-      <Button label="Delete" kind="danger" onPress={onDelete} />
+      <Button
+        label="▶"
+        accessibilityLabel="Start timer"
+        kind="plain"
+        onPress={onStartTimer}
+        disabled={arriving}
+      />
+      <Button label="Delete" kind="danger" onPress={onDelete} disabled={arriving} />
     </View>
   );
 }
