@@ -13,6 +13,7 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { ActivityIndicator, AppState, Platform, Text, View } from 'react-native';
 import { SafeAreaProvider, SafeAreaView } from 'react-native-safe-area-context';
 import { registerBackgroundSync, setLiveEngine, unregisterBackgroundSync } from './background-task.ts';
+import { BenchScreen } from './bench-screen.tsx';
 import { ContractScreen } from './contract-screen.tsx';
 import { mobileEnvironment } from './platform.ts';
 import { ProjectsScreen } from './screens/projects.tsx';
@@ -23,8 +24,19 @@ import { TimerScreen } from './screens/timer.tsx';
 import { useTheme } from './theme.ts';
 import { Button, styles } from './ui.tsx';
 
-const contractPage = Platform.OS === 'web' && globalThis.location?.search.includes('contract');
+const page = Platform.OS === 'web' ? (globalThis.location?.search ?? '') : '';
+const contractPage = page.includes('contract');
+const benchPage = page.includes('bench');
 const controller = new AppController(mobileEnvironment());
+// The web build exposes the engine to the benchmark (`__selftracker.engine`), as the web app does.
+if (Platform.OS === 'web')
+  Object.assign(globalThis, {
+    __selftracker: {
+      get engine() {
+        return controller.state.kind === 'ready' ? controller.state.session.engine : undefined;
+      },
+    },
+  });
 const Tabs = createBottomTabNavigator();
 
 /** Keeps the platform glue in step with the controller's state (engine for the task, task registration). */
@@ -43,6 +55,7 @@ controller.subscribe(() => {
 
 export function App() {
   if (contractPage) return <ContractScreen />;
+  if (benchPage) return <BenchScreen />;
   return (
     <SafeAreaProvider>
       <Root />
