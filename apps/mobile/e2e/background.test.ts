@@ -15,7 +15,7 @@ import { runBackgroundRound } from '../src/background-round.ts';
 
 let tmp: string;
 let server: ServerProcess;
-const EMAIL = 'background@example.com';
+const EMAIL = `mobile-background-${Date.now().toString(36)}@example.com`; // unique: DATABASE_URL is shared
 const PASSWORD = 'a long password';
 
 beforeAll(async () => {

@@ -19,6 +19,9 @@ import { exportWeb, serveStatic } from './export.ts';
 const SCREENSHOTS = join(REPO_DIR, 'test-output', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 const poll = { timeout: 30_000, interval: 200 };
+// Unique per run: with DATABASE_URL every test server of a run shares one PostgreSQL database.
+const RUN = Date.now().toString(36);
+const email = (name: string) => `mobile-${name}-${RUN}@example.com`;
 
 let tmp: string;
 let host: Awaited<ReturnType<typeof serveStatic>>;
@@ -148,7 +151,7 @@ describe('the mobile app (web export at 390×844)', () => {
     const { page } = await phone();
     await page.goto(host.origin);
     await shot(page, 'sign-in');
-    await page.getByLabel('Email').fill('nobody@example.com');
+    await page.getByLabel('Email').fill(email('nobody'));
     await page.getByLabel('Password').fill('wrong password');
     await page.getByLabel('Server').fill(server.baseUrl);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -157,7 +160,7 @@ describe('the mobile app (web export at 390×844)', () => {
 
   it('signs up, adds a project and tasks, completes and deletes, times, and keeps it all over a reload', async () => {
     const { page, errors } = await phone();
-    await signUp(page, 'phone@example.com');
+    await signUp(page, email('phone'));
 
     await page.getByRole('tab', { name: 'Projects' }).click();
     await page.getByLabel('New project').fill('Home');
@@ -203,7 +206,7 @@ describe('the mobile app (web export at 390×844)', () => {
 
   it('edits a task in the editor, filters by status and project, renames, colours and archives a project', async () => {
     const { page, errors } = await phone('dark');
-    await signUp(page, 'editor@example.com');
+    await signUp(page, email('editor'));
     await page.getByRole('tab', { name: 'Projects' }).click();
     await page.getByLabel('New project').fill('Work');
     await page.getByRole('button', { name: 'Add project' }).click();
@@ -269,7 +272,7 @@ describe('the mobile app (web export at 390×844)', () => {
     );
 
     const dir = join(tmp, 'cli-editor');
-    cli(dir, 'login', 'editor@example.com', '--password', 'a long password');
+    cli(dir, 'login', email('editor'), '--password', 'a long password');
     cli(dir, 'sync');
     const listed = JSON.parse(cli(dir, 'task', 'list', '--json')) as {
       title: string;
@@ -293,12 +296,12 @@ describe('the mobile app (web export at 390×844)', () => {
 
   it('syncs both ways with a second device (the CLI)', async () => {
     const { page } = await phone();
-    await signUp(page, 'two-devices@example.com');
+    await signUp(page, email('two-devices'));
     await addTask(page, 'From the phone');
     await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
 
     const dir = join(tmp, 'cli');
-    cli(dir, 'login', 'two-devices@example.com', '--password', 'a long password');
+    cli(dir, 'login', email('two-devices'), '--password', 'a long password');
     cli(dir, 'sync');
     expect(cli(dir, 'task', 'list')).toContain('From the phone');
 
@@ -310,7 +313,7 @@ describe('the mobile app (web export at 390×844)', () => {
 
   it('shows edits made offline as not synced, then syncs them when back online', async () => {
     const { context, page } = await phone();
-    await signUp(page, 'offline@example.com');
+    await signUp(page, email('offline'));
     await addTask(page, 'Online task');
     await expect.poll(() => syncStatus(page).textContent(), poll).toBe('Synced');
 
@@ -327,7 +330,7 @@ describe('the mobile app (web export at 390×844)', () => {
     expect(await taskRow(page, 'Offline task').getByText('Not synced').count()).toBe(0);
 
     const dir = join(tmp, 'cli-offline');
-    cli(dir, 'login', 'offline@example.com', '--password', 'a long password');
+    cli(dir, 'login', email('offline'), '--password', 'a long password');
     cli(dir, 'sync');
     expect(cli(dir, 'task', 'list')).toContain('Offline task');
   });
@@ -335,12 +338,12 @@ describe('the mobile app (web export at 390×844)', () => {
 
 describe('the phone, the web app and the CLI on one account', () => {
   it('shows a task added on each of the three on the other two', async () => {
-    const email = 'three@example.com';
+    const account = email('three');
     const { page: mobile } = await phone();
-    await signUp(mobile, email);
-    const { page: web } = await webApp(email);
+    await signUp(mobile, account);
+    const { page: web } = await webApp(account);
     const dir = join(tmp, 'cli-three');
-    cli(dir, 'login', email, '--password', 'a long password');
+    cli(dir, 'login', account, '--password', 'a long password');
 
     await addTask(mobile, 'Added on the phone');
     await expect.poll(() => syncStatus(mobile).textContent(), poll).toBe('Synced');
@@ -366,12 +369,12 @@ describe('the phone, the web app and the CLI on one account', () => {
   });
 
   it('keeps both of two offline edits to different fields of one task (phone: done; web: title)', async () => {
-    const email = 'concurrent@example.com';
+    const account = email('concurrent');
     const { context: phoneContext, page: mobile } = await phone();
-    await signUp(mobile, email);
+    await signUp(mobile, account);
     await addTask(mobile, 'Shared task');
     await expect.poll(() => syncStatus(mobile).textContent(), poll).toBe('Synced');
-    const { context: webContext, page: web } = await webApp(email);
+    const { context: webContext, page: web } = await webApp(account);
     const webRow = (title: string) =>
       web
         .getByRole('list', { name: 'Tasks' })
