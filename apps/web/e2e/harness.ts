@@ -69,6 +69,8 @@ export async function startServer(opts: {
   dataDir: string;
   port?: number;
   webDir?: string;
+  /** Extra environment, e.g. `SELFTRACKER_CORS_ORIGINS` for an app served from another origin. */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_DIR, 'apps/server/src/main.ts')], {
@@ -80,6 +82,7 @@ export async function startServer(opts: {
       SELFTRACKER_DATA_DIR: opts.dataDir,
       ...(opts.webDir ? { SELFTRACKER_WEB_DIR: opts.webDir } : {}),
       LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

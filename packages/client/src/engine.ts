@@ -26,6 +26,7 @@ import {
 import { getState, getStates, type StateKey, setState } from './sync-state.ts';
 import { Syncer, type SyncReport } from './syncer.ts';
 import { Timers } from './timers.ts';
+import { databaseTokenStore, type TokenStore } from './token-store.ts';
 import { createTransport, errorFromResponse, type FetchLike, type Transport } from './transport.ts';
 
 export interface EngineOptions {
@@ -44,6 +45,8 @@ export interface EngineOptions {
   backoff?: BackoffOptions;
   /** In the background (`setForeground(false)`): `pause` (default; mobile) or `continue` (a hidden desktop window). */
   background?: 'pause' | 'continue';
+  /** Where the session's tokens live (default: this database's `sync_state`; a phone passes its keystore). */
+  tokens?: TokenStore;
 }
 
 export interface Account {
@@ -65,6 +68,7 @@ export class Engine {
   readonly timers: Timers;
   readonly transport: Transport;
   readonly #driver: SqliteDriver;
+  readonly #tokens: TokenStore;
   readonly #syncer: Syncer;
   readonly #clock: HlcClock;
   readonly #now: () => number;
@@ -92,12 +96,20 @@ export class Engine {
     this.projects = new Repository(ctx, 'projects');
     this.tasks = new Repository(ctx, 'tasks');
     this.timers = new Timers(ctx);
-    this.#syncer = new Syncer(opts.driver, this.transport, this.#clock, this.#now, {
-      committed: (t) => {
-        this.#emitChange(t);
-        void this.#refreshPending();
+    this.#tokens = opts.tokens ?? databaseTokenStore(opts.driver);
+    this.#syncer = new Syncer(
+      opts.driver,
+      this.transport,
+      this.#clock,
+      this.#now,
+      {
+        committed: (t) => {
+          this.#emitChange(t);
+          void this.#refreshPending();
+        },
       },
-    });
+      this.#tokens,
+    );
     this.#scheduler = new Scheduler(this.#handlers(), {
       clock,
       signedIn,
@@ -126,7 +138,8 @@ export class Engine {
       .filter((x): x is string => !!x)
       .sort()
       .at(-1);
-    const engine = new Engine(opts, clientId, last, !!stored.refresh_token);
+    const tokens = await (opts.tokens ?? databaseTokenStore(opts.driver)).load();
+    const engine = new Engine(opts, clientId, last, !!tokens.refresh_token);
     await engine.#refreshPending();
     return engine;
   }
@@ -179,7 +192,7 @@ export class Engine {
       rejectedIn: (r) => r.rejected.length,
       classify: (e) => classifyFailure(e, this.#connectivity),
       openStream: async (signal, opened, poke) => {
-        const token = await getState(this.#driver, 'access_token');
+        const token = (await this.#tokens.load()).access_token;
         if (!token) throw new ClientError('unauthorized', 'not signed in');
         await readEvents(this.transport, token, signal, opened, poke);
       },
@@ -196,7 +209,7 @@ export class Engine {
       userId: s.user_id,
       email: s.email,
       server: s.server ?? this.transport.baseUrl,
-      signedIn: !!s.refresh_token,
+      signedIn: !!(await this.#tokens.load()).refresh_token,
     };
   }
 
@@ -226,20 +239,19 @@ export class Engine {
       user_id: session.user_id,
       email: email.toLowerCase(),
       server: this.transport.baseUrl,
-      access_token: session.access_token,
-      refresh_token: session.refresh_token,
     });
+    await this.#tokens.save({ access_token: session.access_token, refresh_token: session.refresh_token });
     this.#scheduler.send({ type: 'signed-in' });
     return (await this.account())!;
   }
 
   /** Signs out: the server forgets the refresh token; local data and the outbox stay for the next sign-in. */
   async logout(): Promise<void> {
-    const refresh_token = await getState(this.#driver, 'refresh_token');
+    const { refresh_token } = await this.#tokens.load();
     if (refresh_token) {
       await this.transport.request('POST', '/v1/auth/logout', { body: { refresh_token } }).catch(() => {});
     }
-    await setState(this.#driver, { access_token: null, refresh_token: null });
+    await this.#tokens.save({ access_token: null, refresh_token: null });
     this.#scheduler.send({ type: 'signed-out' });
   }
 

@@ -41,4 +41,5 @@ export * from './sync-machine.ts';
 export { localChecksums } from './sync-rows.ts';
 export type { SyncReport } from './syncer.ts';
 export { type StartTimerInput, Timers } from './timers.ts';
+export * from './token-store.ts';
 export { createTransport, type FetchLike, type Transport } from './transport.ts';

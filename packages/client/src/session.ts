@@ -1,19 +1,18 @@
 import type { AuthResponse } from '@selftracker/core';
-import type { SqliteDriver } from './driver.ts';
 import { ClientError } from './errors.ts';
-import { getState, setState } from './sync-state.ts';
+import type { TokenStore } from './token-store.ts';
 import { errorFromResponse, type HttpResult, type Transport } from './transport.ts';
 
-/** The signed-in session kept in `sync_state`: authenticated requests, refreshing the access token on 401. */
+/** The signed-in session's requests, refreshing the access token on 401; tokens live in a `TokenStore`. */
 export class Session {
   constructor(
-    private readonly driver: SqliteDriver,
+    private readonly tokens: TokenStore,
     private readonly transport: Transport,
   ) {}
 
   /** An authenticated request: refreshes the access token once on 401, then asks the user to sign in. */
   async authed<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResult<T>> {
-    const token = await getState(this.driver, 'access_token');
+    const token = (await this.tokens.load()).access_token;
     if (!token) throw new ClientError('unauthorized', 'not signed in');
     let r = await this.transport.request<T>(method, path, { body, token });
     if (r.status === 401) {
@@ -39,17 +38,17 @@ export class Session {
   }
 
   async #exchange(): Promise<string> {
-    const refresh_token = await getState(this.driver, 'refresh_token');
+    const { refresh_token } = await this.tokens.load();
     if (!refresh_token) throw new ClientError('unauthorized', 'not signed in');
     const r = await this.transport.request<AuthResponse>('POST', '/v1/auth/refresh', {
       body: { refresh_token },
     });
     if (r.status === 401) {
-      await setState(this.driver, { access_token: null, refresh_token: null });
+      await this.tokens.save({ access_token: null, refresh_token: null });
       throw new ClientError('unauthorized', 'your session has expired: sign in again');
     }
     if (r.status !== 200) throw errorFromResponse(r);
-    await setState(this.driver, { access_token: r.body.access_token, refresh_token: r.body.refresh_token });
+    await this.tokens.save({ access_token: r.body.access_token, refresh_token: r.body.refresh_token });
     return r.body.access_token;
   }
 }

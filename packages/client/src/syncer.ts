@@ -35,6 +35,7 @@ import {
   wallSeen,
 } from './sync-rows.ts';
 import { getState, getStates, setState } from './sync-state.ts';
+import { databaseTokenStore, type TokenStore } from './token-store.ts';
 import { errorFromResponse, type HttpResult, type Transport } from './transport.ts';
 
 /** Rows per pull page: the protocol's maximum, so a fresh device needs few round trips. */
@@ -84,8 +85,9 @@ export class Syncer {
     /** The engine's injected time (the syncer never reads the system clock). */
     private readonly now: () => number,
     private readonly hooks: { committed(tables: readonly EntityName[]): void },
+    tokens: TokenStore = databaseTokenStore(driver),
   ) {
-    this.#session = new Session(driver, transport);
+    this.#session = new Session(tokens, transport);
   }
 
   /** One round; `stage` hears when it moves on to pulling and verifying (for the sync machine's named states). */

@@ -20,5 +20,6 @@ export {
   type UpdateVariables,
   updateOptions,
 } from './mutations.ts';
+export { isOptimisticId } from './optimistic.ts';
 export { connectEngine, SelfTrackerProvider, type SelfTrackerProviderProps, useEngine } from './provider.ts';
 export { listQueryOptions } from './queries.ts';

@@ -34,6 +34,12 @@ let seq = 0;
 export const optimisticId = () => `optimistic-${Date.now().toString(36)}-${seq++}`;
 
 /**
+ * Whether a row is still the stand-in of a create in flight: its id is not the row's yet, so an update or a
+ * delete of it would be refused (`not found`). A screen keeps such a row's actions disabled until it arrives.
+ */
+export const isOptimisticId = (id: string): boolean => id.startsWith('optimistic-');
+
+/**
  * Inserts `row` into every list whose filter it matches, where the list query will place it: the filter rule
  * and comparator are the client's, the ones its SQL agrees with (filters.test.ts).
  */

@@ -1,4 +1,10 @@
-import { createTransport, Engine, requestSession, type SqliteDriver } from '@selftracker/client';
+import {
+  createTransport,
+  Engine,
+  requestSession,
+  type SqliteDriver,
+  type TokenStore,
+} from '@selftracker/client';
 import type { BrowserConnectivity } from '@selftracker/client/browser-connectivity';
 import type { DatabaseLock, OwnedDatabaseLock } from '@selftracker/client/web';
 import type { AuthResponse } from '@selftracker/core';
@@ -43,6 +49,8 @@ export interface AppPlatform {
   openDriver(userId: string): Promise<SqliteDriver>;
   /** The device's network state for the engine (disposed with the engine). */
   createConnectivity(): BrowserConnectivity;
+  /** Where `userId`'s tokens live (the phone's keystore); absent: in their database, the engine's default. */
+  tokenStore?(userId: string): TokenStore | undefined;
 }
 
 export interface AppEnvironment {
@@ -193,7 +201,13 @@ export class AppController {
     const connectivity = this.env.platform.createConnectivity();
     try {
       const driver = await this.env.platform.openDriver(userId);
-      engine = await Engine.open({ driver, server: this.server, connectivity });
+      const tokens = this.env.platform.tokenStore?.(userId);
+      engine = await Engine.open({
+        driver,
+        server: this.server,
+        connectivity,
+        ...(tokens ? { tokens } : {}),
+      });
       // biome-ignore lint/correctness/useHookAtTopLevel: Engine.useSession is a method, not a React hook
       if (signIn) await engine.useSession(signIn.auth, signIn.email);
       const account = await engine.account();
