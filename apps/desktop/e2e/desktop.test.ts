@@ -163,7 +163,9 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
       await typeAndEnter(b, 'New task', t);
       await (await taskRow(b, t)).waitForExist({ timeout: 10_000 });
     }
-    await (await (await taskRow(b, 'Write report')).$('.//input[@aria-label="Done"]')).click();
+    const done = await (await taskRow(b, 'Write report')).$('.//input[@aria-label="Done"]');
+    await done.waitForEnabled({ timeout: 10_000 }); // disabled for the instant the row has a stand-in id
+    await done.click();
     await expect
       .poll(async () => (await taskRow(b, 'Write report')).getAttribute('class'), poll)
       .toContain('done');

@@ -1,4 +1,5 @@
 import {
+  isOptimisticId,
   type Project,
   useCreateProject,
   useDeleteProject,
@@ -81,6 +82,8 @@ function ProjectItem({
   const remove = useDeleteProject();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(project.name);
+  // Shown under a stand-in id until its create lands: a change to it now would find no row.
+  const arriving = isOptimisticId(project.id);
 
   const save = (e: FormEvent) => {
     e.preventDefault();
@@ -95,6 +98,7 @@ function ProjectItem({
         type="color"
         className="swatch"
         aria-label={`Colour of ${project.name}`}
+        disabled={arriving}
         value={project.color ?? '#5d6d7e'}
         onChange={(e) => update.mutate({ id: project.id, patch: { color: e.target.value } })}
       />
@@ -133,6 +137,7 @@ function ProjectItem({
         <div className="menu-body">
           <button
             type="button"
+            disabled={arriving}
             onClick={() => {
               setName(project.name);
               setEditing(true);
@@ -142,6 +147,7 @@ function ProjectItem({
           </button>
           <button
             type="button"
+            disabled={arriving}
             onClick={() => update.mutate({ id: project.id, patch: { archived: !project.archived } })}
           >
             {project.archived ? 'Unarchive' : 'Archive'}
@@ -149,6 +155,7 @@ function ProjectItem({
           <button
             type="button"
             className="danger"
+            disabled={arriving}
             onClick={() => remove.mutate(project.id)}
             title="Its tasks stay, without a project"
           >

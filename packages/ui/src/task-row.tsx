@@ -1,4 +1,4 @@
-import type { Project, Task } from '@selftracker/react';
+import { isOptimisticId, type Project, type Task } from '@selftracker/react';
 import { memo, useEffect, useState } from 'react';
 import { toDateInput } from './format.ts';
 import { TaskEditor } from './task-editor.tsx';
@@ -35,6 +35,8 @@ export const TaskRow = memo(function TaskRow({
     if (clicked === stored) setClicked(null);
   }, [clicked, stored]);
   const done = clicked ?? stored;
+  // Shown under a stand-in id until its create lands (milliseconds): an action on it now would find no row.
+  const arriving = isOptimisticId(task.id);
   const overdue = task.due_at !== null && !done && task.due_at < Date.now() - 12 * 3_600_000;
 
   return (
@@ -44,6 +46,7 @@ export const TaskRow = memo(function TaskRow({
           type="checkbox"
           aria-label="Done"
           checked={done}
+          disabled={arriving}
           onChange={(e) => {
             const checked = e.target.checked;
             setClicked(checked);
@@ -70,6 +73,7 @@ export const TaskRow = memo(function TaskRow({
           <button
             type="button"
             className="ghost"
+            disabled={arriving}
             aria-expanded={editing}
             onClick={() => setEditing((v) => !v)}
           >
@@ -79,12 +83,18 @@ export const TaskRow = memo(function TaskRow({
             type="button"
             className="ghost"
             aria-label="Time this task"
+            disabled={arriving}
             title="Start a timer on this task"
             onClick={() => actions.startTimer(task)}
           >
             ▶
           </button>
-          <button type="button" className="ghost danger" onClick={() => actions.remove(task.id)}>
+          <button
+            type="button"
+            className="ghost danger"
+            disabled={arriving}
+            onClick={() => actions.remove(task.id)}
+          >
             Delete
           </button>
         </div>
