@@ -4,6 +4,7 @@
  * because PGlite runs in its own thread (pglite-thread.ts); in process, health waited seconds behind each checksum.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openPgliteThread } from './db/pglite-thread.ts';
 import { api, healthUnderLoad, startTestServer, type TestServer } from './testing/index.ts';
 
 const ROWS = 100_000;
@@ -11,7 +12,8 @@ let server: TestServer;
 let token: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Always PGlite, also when DATABASE_URL is set: the embedded database is the one that ran on the HTTP thread.
+  server = await startTestServer({ db: await openPgliteThread() });
   const u = await api(server.url).signup();
   token = u.access_token;
   // 100,000 tasks straight into the database: the pushes that would make them are not what is measured here.
@@ -26,6 +28,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await server?.close();
+  await server?.db.close();
 });
 
 it('health p99 stays under 50 ms while 10 checksums and 10 large pulls run', async () => {
