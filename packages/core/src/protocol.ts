@@ -121,6 +121,13 @@ export interface ChecksumResponse {
 
 export const credentialsSchema = z.strictObject({ email: z.string(), password: z.string() });
 export const refreshRequestSchema = z.strictObject({ refresh_token: z.string() });
+/** `POST /v1/auth/password` (PROTOCOL.md Account). */
+export const passwordChangeSchema = z.strictObject({
+  current_password: z.string(),
+  new_password: z.string(),
+});
+/** `DELETE /v1/account` (PROTOCOL.md Account): the password confirms the deletion. */
+export const accountDeleteSchema = z.strictObject({ password: z.string() });
 
 export interface AuthResponse {
   user_id: string;

@@ -1,4 +1,5 @@
 import {
+  accountDeleteSchema,
   credentialsSchema,
   DEFAULT_PULL_LIMIT,
   isPushRequest,
@@ -7,11 +8,12 @@ import {
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   ProtocolError,
+  passwordChangeSchema,
   pushRequestSchema,
   refreshRequestSchema,
   toError,
 } from '@selftracker/core';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './context.ts';
@@ -159,15 +161,31 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     return c.body(null, 204);
   });
 
-  // Sync (authenticated)
-  app.use('/v1/sync/*', async (c, next) => {
+  // Everything below needs a Bearer access token.
+  const bearer: MiddlewareHandler<Env> = async (c, next) => {
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(c.req.header('authorization') ?? '');
     if (!m) throw new ProtocolError('unauthorized', 'missing or malformed bearer token');
     const session = await authService.session(m[1]!);
     c.set('userId', session.userId);
     c.set('tokenExpiresAt', session.expiresAt);
     await next();
+  };
+
+  // Account (PROTOCOL.md Account)
+  app.post('/v1/auth/password', bearer, limitBody, async (c) => {
+    const { current_password, new_password } = await readJson(c, passwordChangeSchema);
+    return c.json(
+      await authService.changePassword(c.get('userId'), current_password, new_password, address(c)),
+    );
   });
+  app.delete('/v1/account', bearer, limitBody, async (c) => {
+    const { password } = await readJson(c, accountDeleteSchema);
+    await authService.deleteAccount(c.get('userId'), password, address(c));
+    return c.body(null, 204);
+  });
+
+  // Sync
+  app.use('/v1/sync/*', bearer);
   app.post('/v1/sync/push', limitBody, async (c) => {
     const req = await readJsonAsSent(c, pushRequestSchema, isPushRequest);
     if (req.ops.length > MAX_OPS_PER_PUSH) {
@@ -196,8 +214,11 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     await userLimits.pull(c.get('userId'));
     return c.json(await syncService.checksum(c.get('userId')));
   });
-  app.get('/v1/sync/events', (c) =>
-    openEventStream({
+  app.get('/v1/sync/events', async (c) => {
+    // A deleted account's access token is still validly signed until it expires: no stream for it.
+    if (!(await authService.exists(c.get('userId'))))
+      throw new ProtocolError('unauthorized', 'account no longer exists');
+    return openEventStream({
       hub,
       userId: c.get('userId'),
       signal: c.req.raw.signal,
@@ -206,8 +227,8 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
       closeInMs: c.get('tokenExpiresAt') - clock.now(),
       maxPerUser: deps.sync?.maxStreamsPerUser ?? 10,
       byUser: streamsByUser,
-    }),
-  );
+    });
+  });
 
   return {
     app,

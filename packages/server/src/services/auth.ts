@@ -6,6 +6,7 @@ import type { AuthOptions, Clock, LimitOptions } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { refreshTokens, users } from '../db/schema.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { ACCOUNT_DELETED, POKE_CHANNEL } from './push-persist.ts';
 import { WindowCounter } from './rate-limit.ts';
 
 const ISSUER = 'selftracker';
@@ -18,6 +19,18 @@ export interface AuthService {
   login(email: string, password: string, address: string): Promise<AuthResponse>;
   refresh(refreshToken: string, address: string): Promise<AuthResponse>;
   logout(refreshToken: string, address: string): Promise<void>;
+  /**
+   * `POST /v1/auth/password`: checks the current password (a wrong one counts as a failed login), stores the new
+   * one and ends every sign-in of the user; answers a fresh token pair for the caller.
+   */
+  changePassword(userId: string, current: string, next: string, address: string): Promise<AuthResponse>;
+  /**
+   * `DELETE /v1/account`: checks the password, then removes the user with every row, tombstone, ledger entry,
+   * token and counter in one transaction, and tells every instance (a NOTIFY) to close the user's streams.
+   */
+  deleteAccount(userId: string, password: string, address: string): Promise<void>;
+  /** True while the user's account exists (a still-valid access token may outlive a deleted account). */
+  exists(userId: string): Promise<boolean>;
   /** The user id of a valid access token; throws `unauthorized` otherwise. */
   verify(accessToken: string): Promise<string>;
   /** Like `verify`, with when the token expires (ms epoch). */
@@ -69,6 +82,26 @@ export function createAuthService(
 
   const normalizeEmail = (email: string) => email.toLowerCase();
 
+  const checkNewPassword = (password: string, field: string) => {
+    const n = codePointLength(password);
+    if (n < 8 || n > 256) throw new ProtocolError('invalid_request', `${field}: must be 8..256 characters`);
+  };
+
+  /**
+   * The user's email after checking `password` against the stored hash. A wrong password counts as a failed
+   * login of that email (the same lockout: a stolen access token cannot guess the password faster than a login).
+   */
+  const confirmPassword = async (userId: string, password: string, address: string) => {
+    await perAddress.take(address, 'too many auth requests from this address');
+    const [user] = await db.orm.select().from(users).where(eq(users.id, userId)).limit(1);
+    if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
+    await failures.take(user.email, 'too many failed logins for this email');
+    if (!(await verifyPassword(password, user.passwordHash)))
+      throw new ProtocolError('invalid_credentials', 'wrong password');
+    await failures.reset(user.email);
+    return user.email;
+  };
+
   return {
     async signup(email, password, address) {
       await perAddress.take(address, 'too many auth requests from this address');
@@ -78,8 +111,7 @@ export function createAuthService(
           'email: must be a valid address of at most 254 characters',
         );
       }
-      const n = codePointLength(password);
-      if (n < 8 || n > 256) throw new ProtocolError('invalid_request', 'password: must be 8..256 characters');
+      checkNewPassword(password, 'password');
       const id = uuidv7(clock.now());
       const passwordHash = await hashPassword(password, scryptN);
       const inserted = await db.orm
@@ -141,6 +173,46 @@ export function createAuthService(
         .from(refreshTokens)
         .where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
       if (row) await db.orm.delete(refreshTokens).where(eq(refreshTokens.family, row.family));
+    },
+
+    async changePassword(userId, current, next, address) {
+      checkNewPassword(next, 'new_password');
+      await confirmPassword(userId, current, address);
+      const passwordHash = await hashPassword(next, scryptN);
+      // The new hash and the end of every other sign-in in one transaction: no old refresh token survives it.
+      const done = await db.transaction(async (tx) => {
+        const [u] = await tx.query('UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING id', [
+          userId,
+          passwordHash,
+        ]);
+        if (!u) return false;
+        await tx.query('DELETE FROM refresh_tokens WHERE user_id = $1', [userId]);
+        return true;
+      });
+      if (!done) throw new ProtocolError('unauthorized', 'account no longer exists');
+      return issue(userId);
+    },
+
+    async deleteAccount(userId, password, address) {
+      const email = await confirmPassword(userId, password, address);
+      await db.transaction(async (tx) => {
+        // The user's row lock first: a push in flight finishes before, and one after finds no account.
+        const [u] = await tx.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId]);
+        if (!u) throw new ProtocolError('unauthorized', 'account no longer exists');
+        for (const t of ['projects', 'tasks', 'timers', 'op_ledger']) {
+          await tx.query(`DELETE FROM "${t}" WHERE user_id = $1`, [userId]);
+        }
+        await tx.query('DELETE FROM rate_limits WHERE key = ANY($1::text[])', [
+          [`push:${userId}`, `pull:${userId}`, `login:${email}`],
+        ]);
+        await tx.query('DELETE FROM users WHERE id = $1', [userId]); // refresh tokens go with it (cascade)
+        await tx.query('SELECT pg_notify($1, $2)', [POKE_CHANNEL, `${userId} ${ACCOUNT_DELETED}`]);
+      });
+    },
+
+    async exists(userId) {
+      const rows = await db.query('SELECT 1 FROM users WHERE id = $1', [userId]);
+      return rows.length > 0;
     },
 
     async verify(accessToken) {

@@ -1,4 +1,5 @@
 import type { PokeHub } from './pokes.ts';
+import { ACCOUNT_DELETED } from './push-persist.ts';
 
 const encoder = new TextEncoder();
 
@@ -28,6 +29,7 @@ export function openEventStream(o: {
         if (open) controller.enqueue(encoder.encode(text));
       };
       const unsubscribe = o.hub.subscribe(o.userId, (version) => {
+        if (version === ACCOUNT_DELETED) return end();
         send(`event: poke\ndata: ${JSON.stringify({ version })}\n\n`);
       });
       const timer = setInterval(() => send(': keep-alive\n\n'), o.keepAliveMs);

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { POKE_CHANNEL } from './push-persist.ts';
+import { ACCOUNT_DELETED, POKE_CHANNEL } from './push-persist.ts';
 
 export type PokeListener = (version: string) => void;
 
@@ -28,6 +28,9 @@ export async function createPokeHub(db: Database): Promise<PokeHub> {
       [users],
     );
     for (const r of rows) poke(r.id, String(r.version));
+    // An account deleted meanwhile: its streams close, as the lost notification would have told them.
+    const found = new Set(rows.map((r) => r.id));
+    for (const id of users) if (!found.has(id)) poke(id, ACCOUNT_DELETED);
   };
   const unlisten = await db.listen(
     POKE_CHANNEL,

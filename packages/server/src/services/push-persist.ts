@@ -19,6 +19,8 @@ import type { LedgerEntry, PushPlan, PushState, RawOp, StoredRow } from './push-
 
 /** NOTIFY channel carrying `<user_id> <version>` after every commit that changed a user's data. */
 export const POKE_CHANNEL = 'selftracker_poke';
+/** The poke payload's version when the account was deleted: every stream of the user closes. */
+export const ACCOUNT_DELETED = 'deleted';
 /** Rows per chunk of a COPY. */
 const COPY_CHUNK = 200;
 const LEDGER_COLUMNS = ['user_id', 'op_id', 'content_hash', 'result', 'created_at'];
