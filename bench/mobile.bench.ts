@@ -14,7 +14,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@selftracker/client/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { exportWeb, serveStatic } from '../apps/mobile/e2e/export.ts';
 import { startServer } from '../apps/web/e2e/harness.ts';
-import { measures, PASSWORD, pct, rate, seedUser } from './support.ts';
+import { enterProbe, measures, PASSWORD, pct, rate, seedUser } from './support.ts';
 
 const ENTER_TASKS = Number(process.env.BENCH_MOBILE_TASKS ?? 100);
 const BULK_ROWS = Number(process.env.BENCH_MOBILE_BULK ?? 10_000);
@@ -63,30 +63,11 @@ async function enterLatency(browser: Browser, origin: string, server: string): P
   for (let i = 0; i < ENTER_TASKS; i++) {
     const title = `Latency task ${i}`;
     await input.fill(title);
-    const result = page.evaluate(
-      (t) =>
-        new Promise<number>((resolve) => {
-          let pressedAt = 0;
-          const list = document.querySelector('[aria-label="Tasks"]')!;
-          document.addEventListener(
-            'keydown',
-            (e: KeyboardEvent) => {
-              if (e.key === 'Enter') pressedAt = e.timeStamp;
-            },
-            { capture: true, once: true },
-          );
-          const obs = new MutationObserver(() => {
-            const found = Array.from(list.querySelectorAll('[role="listitem"] div')).some(
-              (el) => el.textContent === t,
-            );
-            if (!found) return;
-            obs.disconnect();
-            requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - pressedAt), 0));
-          });
-          obs.observe(list, { childList: true, subtree: true, characterData: true });
-        }),
+    const result = page.evaluate(enterProbe, {
+      list: '[aria-label="Tasks"]',
+      row: '[role="listitem"] div',
       title,
-    );
+    });
     await input.press('Enter');
     samples.push(await result);
   }

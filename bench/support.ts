@@ -61,3 +61,36 @@ export function measures() {
     },
   };
 }
+
+/**
+ * Runs in the page (passed to `page.evaluate`, or as source to WebDriver): resolves, and leaves in
+ * `window.__latency`, the time from the next Enter keydown to the first frame painted after a row titled `title`
+ * appears under `list` (a row being an element matching `row` whose text is the title). Anonymous functions only:
+ * tsx would wrap named ones in a `__name` helper that the page lacks.
+ */
+export function enterProbe(a: { list: string; row: string; title: string }): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const w = window as unknown as { __latency: number | undefined };
+    w.__latency = undefined;
+    let pressedAt = 0;
+    const list = document.querySelector(a.list)!;
+    document.addEventListener(
+      'keydown',
+      (e: KeyboardEvent) => {
+        if (e.key === 'Enter') pressedAt = e.timeStamp;
+      },
+      { capture: true, once: true },
+    );
+    const obs = new MutationObserver(() => {
+      if (!Array.from(list.querySelectorAll(a.row)).some((el) => el.textContent === a.title)) return;
+      obs.disconnect();
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          w.__latency = performance.now() - pressedAt;
+          resolve(w.__latency);
+        }, 0),
+      );
+    });
+    obs.observe(list, { childList: true, subtree: true, characterData: true });
+  });
+}

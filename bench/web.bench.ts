@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describeChromium, type Harness, signIn, startHarness } from '../apps/web/e2e/harness.ts';
-import { measures, PASSWORD, pct, rate, seedUser } from './support.ts';
+import { enterProbe, measures, PASSWORD, pct, rate, seedUser } from './support.ts';
 
 const ENTER_TASKS = Number(process.env.BENCH_WEB_TASKS ?? 200);
 const BULK_ROWS = Number(process.env.BENCH_WEB_BULK ?? 10_000);
@@ -23,31 +23,11 @@ async function enterLatency(h: Harness): Promise<number[]> {
   for (let i = 0; i < ENTER_TASKS; i++) {
     const title = `Latency task ${i}`;
     await input.fill(title);
-    const result = d.page.evaluate(
-      (t) =>
-        new Promise<number>((resolve) => {
-          let pressedAt = 0;
-          const list = document.querySelector('ul[aria-label="Tasks"]')!;
-          // No named local functions in here: tsx would wrap them in a __name helper the page lacks.
-          document.addEventListener(
-            'keydown',
-            (e: KeyboardEvent) => {
-              if (e.key === 'Enter') pressedAt = e.timeStamp;
-            },
-            { capture: true, once: true },
-          );
-          const obs = new MutationObserver(() => {
-            const found = Array.from(list.querySelectorAll('li .task-title')).some(
-              (el) => el.textContent === t,
-            );
-            if (!found) return;
-            obs.disconnect();
-            requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - pressedAt), 0));
-          });
-          obs.observe(list, { childList: true, subtree: true, characterData: true });
-        }),
+    const result = d.page.evaluate(enterProbe, {
+      list: 'ul[aria-label="Tasks"]',
+      row: 'li .task-title',
       title,
-    );
+    });
     await input.press('Enter');
     samples.push(await result);
   }

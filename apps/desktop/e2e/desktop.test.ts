@@ -26,12 +26,16 @@ import {
   type Display,
   engineStatus,
   field,
+  invokeApp,
   launch,
+  shellState,
   signIn,
   startDisplay,
   syncStatus,
   taskRow,
   taskTitles,
+  trayAction,
+  trayLine,
   typeAndEnter,
 } from './harness.ts';
 
@@ -84,8 +88,8 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
   const open: App[] = [];
   const email = `desktop-${Date.now()}@example.com`;
 
-  const start = async (name: string): Promise<App> => {
-    const app = await launch({ binary, display, dataDir: join(tmp, name), server: web.baseUrl });
+  const start = async (name: string, env?: Record<string, string>): Promise<App> => {
+    const app = await launch({ binary, display, dataDir: join(tmp, name), server: web.baseUrl, env });
     open.push(app);
     return app;
   };
@@ -318,4 +322,100 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
     await quit(app);
     expect(readFile(app.dataDir).outbox).toEqual([]);
   }, 180_000);
+  it('shows sync status, pending count and the running timer in the tray; its actions work; close hides to the tray while work is unfinished; a failing sync notifies', async () => {
+    // A 3 s notification threshold instead of 10 minutes, so the test can see it.
+    const app = await start('tray', { SELFTRACKER_DESKTOP_NOTIFY_AFTER_MS: '3000' });
+    const b = app.browser;
+    await signIn(b, email, PASSWORD, false, web.baseUrl);
+    await waitSynced(b);
+    await expect.poll(async () => (await trayLine(b, 'status')).text, poll).toBe('Sync: Synced');
+    expect(await trayLine(b, 'timer')).toEqual({ text: 'No timer running', enabled: false });
+    expect((await trayLine(b, 'stop-timer')).enabled).toBe(false);
+    expect((await shellState(b)).window_visible).toBe(true);
+
+    await web.stopServer();
+    let serverUp = false;
+    try {
+      const failingSince = Date.now();
+      await typeAndEnter(b, 'New task', 'Tray pending');
+      await (await taskRow(b, 'Tray pending')).waitForExist({ timeout: 10_000 });
+      await expect
+        .poll(async () => (await trayLine(b, 'status')).text, { timeout: 30_000, interval: 200 })
+        .toMatch(/^Sync: (Offline|Server unreachable) · 1 change pending$/);
+
+      await (await field(b, 'Track')).selectByVisibleText('Tray pending');
+      await (await button(b, 'Start timer')).click();
+      await expect
+        .poll(async () => (await trayLine(b, 'timer')).text, poll)
+        .toMatch(/^Timer: Tray pending — /);
+      expect((await trayLine(b, 'stop-timer')).enabled).toBe(true);
+
+      // Closing the window (as its title bar's close button does) only hides it: a timer runs, a change waits.
+      await invokeApp(b, 'plugin:window|close', { label: 'main' });
+      await expect.poll(async () => (await shellState(b)).window_visible, poll).toBe(false);
+      expect(app.pid()).toBeGreaterThan(0);
+      display.screenshot('desktop-hidden-to-tray');
+      await trayAction(b, 'show');
+      await expect.poll(async () => (await shellState(b)).window_visible, poll).toBe(true);
+
+      await trayAction(b, 'stop-timer');
+      await (await button(b, 'Start timer')).waitForExist({ timeout: 10_000 });
+      await expect.poll(async () => (await trayLine(b, 'timer')).text, poll).toBe('No timer running');
+      expect((await trayLine(b, 'stop-timer')).enabled).toBe(false);
+
+      // The server has been unreachable for longer than the threshold: one native notification says so.
+      await expect
+        .poll(async () => (await shellState(b)).notices.length, { timeout: 20_000, interval: 250 })
+        .toBe(1);
+      const [notice] = (await shellState(b)).notices;
+      expect(notice!.title).toBe('SelfTracker is not syncing');
+      expect(notice!.body).toMatch(/^Server unreachable since .* — \d+ changes? waiting$/);
+      console.log(
+        `notification after ${((Date.now() - failingSince) / 1000).toFixed(1)} s of failing sync (threshold 3 s); ` +
+          `notification service: ${notice!.error ?? 'shown'}`,
+      );
+      await web.startServer();
+      serverUp = true;
+    } finally {
+      if (!serverUp) await web.startServer();
+    }
+    // `Sync now` from the tray, no waiting for the reconnect backoff.
+    await trayAction(b, 'sync-now');
+    await expect
+      .poll(async () => (await trayLine(b, 'status')).text, { timeout: 20_000, interval: 200 })
+      .toBe('Sync: Synced');
+
+    // Nothing unfinished: closing the window quits the app.
+    done(app);
+    await b.execute(() => {
+      void (
+        window as unknown as { __TAURI_INTERNALS__: { invoke(c: string, a: unknown): Promise<unknown> } }
+      ).__TAURI_INTERNALS__.invoke('plugin:window|close', { label: 'main' });
+    });
+    await expect.poll(() => app.running(), { timeout: 15_000, interval: 200 }).toBe(false);
+    await app.quit(); // ends the WebDriver session and tauri-driver
+  }, 240_000);
+
+  it('remembers the window size across a relaunch, and Quit in the tray ends the app', async () => {
+    let app = await start('desk');
+    let b = app.browser;
+    await (await field(b, 'New task')).waitForExist({ timeout: 30_000 });
+    await invokeApp(b, 'plugin:window|set_size', {
+      label: 'main',
+      value: { Logical: { width: 900, height: 640 } },
+    });
+    const size = () =>
+      invokeApp<{ width: number; height: number }>(b, 'plugin:window|inner_size', { label: 'main' });
+    await expect.poll(size, poll).toEqual({ width: 900, height: 640 });
+    done(app);
+    await app.quit();
+    expect(app.running()).toBe(false);
+    expect(app.quitBy).toBe('tray'); // Quit in the tray ended it, not the fallback
+
+    app = await start('desk');
+    b = app.browser;
+    await (await field(b, 'New task')).waitForExist({ timeout: 30_000 });
+    await expect.poll(size, poll).toEqual({ width: 900, height: 640 });
+    await quit(app);
+  }, 120_000);
 });

@@ -117,7 +117,11 @@ export interface App {
   dataDir: string;
   /** The app's process id (found by its data directory in its environment). */
   pid(): number;
-  /** Quits through WebDriver (the window closes; the app exits) and stops tauri-driver. */
+  /** Whether the app's process is still running. */
+  running(): boolean;
+  /** How the last `quit` ended the app: the tray's Quit, closing its window, or SIGKILL after both failed. */
+  quitBy?: 'tray' | 'window' | 'kill';
+  /** Quits as a user does, with the tray menu's `Quit` (closing the window may only hide it), and stops tauri-driver. */
   quit(): Promise<void>;
   /** SIGKILL, no warning: a crash or a power cut. */
   kill(): Promise<void>;
@@ -129,6 +133,8 @@ export async function launch(opts: {
   display: Display;
   dataDir: string;
   server: string;
+  /** More environment for the app (e.g. `SELFTRACKER_DESKTOP_NOTIFY_AFTER_MS`). */
+  env?: Record<string, string> | undefined;
 }): Promise<App> {
   mkdirSync(opts.dataDir, { recursive: true });
   const port = await freePort();
@@ -145,6 +151,7 @@ export async function launch(opts: {
       NO_AT_BRIDGE: '1',
       WEBKIT_DISABLE_COMPOSITING_MODE: '1',
       WEBKIT_DISABLE_DMABUF_RENDERER: '1',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -160,27 +167,45 @@ export async function launch(opts: {
     } as WebdriverIO.Capabilities,
   });
   const pid = () => findPid(opts.binary, opts.dataDir);
-  return {
+  const app: App = {
     browser,
     dataDir: opts.dataDir,
     pid,
+    running: () => alive(opts.binary, opts.dataDir),
     async quit() {
-      const running = pid();
+      const running = () => alive(opts.binary, opts.dataDir);
+      // Fire and forget: the app exits before it could answer.
+      await browser
+        .execute(() => {
+          void (window as unknown as TauriWindow).__TAURI_INTERNALS__.invoke('desktop_tray_action', {
+            id: 'quit',
+          });
+        })
+        .catch(() => {});
+      const byTray = await waitUntil(() => !running(), 10_000, 'the app to exit').then(
+        () => true,
+        () => false,
+      );
       await browser.deleteSession().catch(() => {});
       await stopChild(driver);
+      if (byTray) {
+        app.quitBy = 'tray';
+        return;
+      }
       try {
-        await waitUntil(() => !alive(opts.binary, opts.dataDir), 10_000, 'the app to exit');
+        await waitUntil(() => !running(), 10_000, 'the app to exit');
+        app.quitBy = 'window';
       } catch {
-        // Seen intermittently (about 1 quit in 30, after an initial sync): the process outlives its closed window.
-        // Its data is on disk either way (every write is committed before the UI shows it); say so loudly, then
-        // end it as a logout would, so the run goes on.
-        const shot = opts.display.screenshot(`quit-timeout-${running}`);
-        const state = readFileSync(`/proc/${running}/status`, 'utf8').match(/^State:.*$/m)?.[0];
-        console.warn(
-          `WARNING: the app (pid ${running}, ${state}) did not exit after WebDriver closed it; see ${shot}`,
-        );
-        process.kill(running, 'SIGKILL');
-        await waitUntil(() => !alive(opts.binary, opts.dataDir), 10_000, 'the app to die');
+        // Neither the tray's Quit nor closing the window ended the app (the tests assert that Quit does). Its
+        // data is on disk either way (every write is committed before the UI shows it); say so loudly, then end it,
+        // so the run goes on.
+        const [stuck] = pidsOf(opts.binary, opts.dataDir);
+        const shot = opts.display.screenshot(`quit-timeout-${stuck}`);
+        const state = readFileSync(`/proc/${stuck}/status`, 'utf8').match(/^State:.*$/m)?.[0];
+        console.warn(`WARNING: the app (pid ${stuck}, ${state}) did not exit after Quit; see ${shot}`);
+        if (stuck !== undefined) process.kill(stuck, 'SIGKILL');
+        await waitUntil(() => !running(), 10_000, 'the app to die');
+        app.quitBy = 'kill';
       }
     },
     async kill() {
@@ -190,6 +215,7 @@ export async function launch(opts: {
       await stopChild(driver);
     },
   };
+  return app;
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
@@ -247,6 +273,45 @@ function findPid(binary: string, dataDir: string): number {
     throw new Error(`expected one app on ${dataDir}, found ${[pid, ...more]}`);
   return pid;
 }
+
+interface TauriWindow {
+  __TAURI_INTERNALS__: { invoke(cmd: string, args?: Record<string, unknown>): Promise<unknown> };
+}
+
+/** Calls a Tauri command from the app's webview, as its front end would; rejects with the command's error. */
+export async function invokeApp<T>(b: Browser, cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+  const r = (await b.executeAsync(
+    (cmd: string, args: Record<string, unknown>, done: (r: { ok?: unknown; err?: string }) => void) => {
+      (window as unknown as TauriWindow).__TAURI_INTERNALS__.invoke(cmd, args).then(
+        (ok) => done({ ok }),
+        (err: unknown) => done({ err: String(err) }),
+      );
+    },
+    cmd,
+    args,
+  )) as { ok?: unknown; err?: string };
+  if (r.err !== undefined) throw new Error(`${cmd}: ${r.err}`);
+  return r.ok as T;
+}
+
+/** lib.rs `ShellState`: the tray menu's lines, whether the window shows, the notifications sent. */
+export interface ShellState {
+  tray: { id: string; text: string; enabled: boolean }[];
+  window_visible: boolean;
+  notices: { title: string; body: string; error: string | null }[];
+}
+
+export const shellState = (b: Browser) => invokeApp<ShellState>(b, 'desktop_shell_state');
+
+/** The tray menu line `id` (`status`, `sync-now`, `timer`, `stop-timer`, `show`, `quit`). */
+export async function trayLine(b: Browser, id: string): Promise<{ text: string; enabled: boolean }> {
+  const line = (await shellState(b)).tray.find((l) => l.id === id);
+  if (!line) throw new Error(`the tray menu has no ${id}`);
+  return line;
+}
+
+/** Chooses a tray menu item (a native menu cannot be clicked through WebDriver; the command runs its handler). */
+export const trayAction = (b: Browser, id: string) => invokeApp<null>(b, 'desktop_tray_action', { id });
 
 // ---- the web app's accessible contract, as WebDriver locators ----
 

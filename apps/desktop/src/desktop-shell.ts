@@ -8,7 +8,7 @@ import type { Engine, SyncStatus } from '@selftracker/client';
 import { type AppController, describeSync, formatDuration } from '@selftracker/ui';
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import { notificationFor, type TrayStatus, trayStatus } from './tray-status.ts';
+import { NOTIFY_AFTER_MS, notificationFor, type TrayStatus } from './tray-status.ts';
 
 const TICK_MS = 30_000;
 
@@ -20,8 +20,11 @@ async function runningTimer(engine: Engine): Promise<string | null> {
   return `${name} — ${formatDuration(Date.now() - timer.started_at)}`;
 }
 
-/** Follows the controller: while a user's engine runs, keeps the tray and the close behaviour up to date. */
-export function startDesktopShell(controller: AppController): void {
+/**
+ * Follows the controller: while a user's engine runs, keeps the tray and the close behaviour up to date.
+ * `notifyAfterMs`: how long sync must fail before the notification (lib.rs `DesktopConfig.notify_after_ms`).
+ */
+export function startDesktopShell(controller: AppController, notifyAfterMs = NOTIFY_AFTER_MS): void {
   let engine: Engine | undefined;
   let notifiedFor: number | undefined;
   let last = '';
@@ -31,14 +34,14 @@ export function startDesktopShell(controller: AppController): void {
     // that ran meanwhile.
     const timer = e ? await runningTimer(e) : null;
     const status: TrayStatus = e
-      ? trayStatus(describeSync(e.status, navigator.onLine).text, e.status.pending, timer)
-      : trayStatus('Signed out', 0, null);
+      ? { sync: describeSync(e.status, navigator.onLine).text, pending: e.status.pending, timer }
+      : { sync: 'Signed out', pending: 0, timer: null };
     const key = JSON.stringify(status);
     if (key !== last) {
       last = key;
       await invoke('desktop_status', { status });
     }
-    if (e) notifiedFor = await notify(e.status, notifiedFor);
+    if (e) notifiedFor = await notify(e.status, notifiedFor, notifyAfterMs);
   };
   // One report at a time, and one more after it when something changed meanwhile: reports never overtake.
   let running = false;
@@ -71,14 +74,19 @@ export function startDesktopShell(controller: AppController): void {
   };
   controller.subscribe(follow);
   follow();
-  setInterval(safeReport, TICK_MS);
+  // The timer's elapsed time, and a failing sync's age reaching the notification threshold, change with no event.
+  setInterval(safeReport, Math.min(TICK_MS, Math.max(1_000, notifyAfterMs / 2)));
 
   void listen('tray://sync-now', () => void engine?.sync().catch(() => {}));
   void listen('tray://stop-timer', () => void engine?.timers.stop().catch(() => {}));
 }
 
-async function notify(status: SyncStatus, notifiedFor: number | undefined): Promise<number | undefined> {
-  const n = notificationFor(status, Date.now(), notifiedFor);
+async function notify(
+  status: SyncStatus,
+  notifiedFor: number | undefined,
+  afterMs: number,
+): Promise<number | undefined> {
+  const n = notificationFor(status, Date.now(), notifiedFor, afterMs);
   if (n.show) await invoke('desktop_notify', { title: n.show.title, body: n.show.body }).catch(() => {});
   return n.notifiedFor;
 }

@@ -12,6 +12,7 @@ interface DesktopConfig {
   data_dir: string;
   server: string;
   database_prefix: string;
+  notify_after_ms: number;
 }
 
 const config = await invoke<DesktopConfig>('desktop_config');
@@ -30,7 +31,7 @@ const controller = new AppController({
   },
 });
 exposeDebugHook(controller);
-startDesktopShell(controller);
+startDesktopShell(controller, config.notify_after_ms);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -24,6 +24,12 @@ describe('the "sync failing" notification', () => {
     ).toBeDefined();
   });
 
+  it('takes a shorter threshold when the app is given one', () => {
+    const s = failing('server-unreachable', 1_000);
+    expect(notificationFor(s, 2_999, undefined, 2_000).show).toBeUndefined();
+    expect(notificationFor(s, 3_000, undefined, 2_000).show?.title).toBe('SelfTracker is not syncing');
+  });
+
   it('stays quiet when the device itself is offline, when a change was refused, and resets once healthy', () => {
     const late = 100 * NOTIFY_AFTER_MS;
     expect(notificationFor(failing('offline', 0), late, undefined).show).toBeUndefined();

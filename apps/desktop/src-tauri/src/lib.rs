@@ -25,12 +25,33 @@ pub struct DesktopConfig {
     server: String,
     /// The database file name the front end opens (`sqlite:` + path) for a user.
     database_prefix: String,
+    /// How long sync must fail before a notification says so: 10 minutes, or
+    /// `SELFTRACKER_DESKTOP_NOTIFY_AFTER_MS` (the end-to-end test shortens it).
+    notify_after_ms: u64,
+}
+
+/// A notification the app asked for, and whether the desktop's notification service took it.
+#[derive(Serialize, Clone)]
+struct Notice {
+    title: String,
+    body: String,
+    error: Option<String>,
 }
 
 struct Desktop {
     config: DesktopConfig,
     /// Closing the window hides it instead while a timer runs or changes wait to sync.
     keep_running: AtomicBool,
+    /// Every notification of this run, newest last (a handful at most: one per sync problem).
+    notices: std::sync::Mutex<Vec<Notice>>,
+}
+
+/// The shell as the user sees it: the tray menu, whether the window shows, the notifications sent.
+#[derive(Serialize)]
+struct ShellState {
+    tray: Vec<tray::MenuLine>,
+    window_visible: bool,
+    notices: Vec<Notice>,
 }
 
 #[tauri::command]
@@ -90,8 +111,31 @@ fn desktop_status(app: AppHandle, status: tray::TrayStatus, desktop: State<'_, D
 
 /// A native notification (sync failing for a long time).
 #[tauri::command]
-fn desktop_notify(app: AppHandle, title: String, body: String) -> Result<(), String> {
-    app.notification().builder().title(title).body(body).show().map_err(|e| e.to_string())
+fn desktop_notify(app: AppHandle, title: String, body: String, desktop: State<'_, Desktop>) -> Result<(), String> {
+    let shown = app.notification().builder().title(title.clone()).body(body.clone()).show().map_err(|e| e.to_string());
+    if let Ok(mut notices) = desktop.notices.lock() {
+        notices.push(Notice { title, body, error: shown.as_ref().err().cloned() });
+    }
+    shown
+}
+
+/// The tray menu's lines, the window's visibility and the notifications sent: what a user would see, for the
+/// end-to-end tests (a native menu cannot be read through WebDriver).
+#[tauri::command]
+fn desktop_shell_state(app: AppHandle, desktop: State<'_, Desktop>) -> ShellState {
+    let window_visible = app.get_webview_window("main").and_then(|w| w.is_visible().ok()).unwrap_or(false);
+    let notices = desktop.notices.lock().map(|n| n.clone()).unwrap_or_default();
+    ShellState { tray: tray::menu_state(&app), window_visible, notices }
+}
+
+/// Does what choosing the tray menu's item `id` does (`sync-now`, `stop-timer`, `show`, `quit`).
+#[tauri::command]
+fn desktop_tray_action(app: AppHandle, id: String) -> Result<(), String> {
+    if tray::action(&app, &id) {
+        Ok(())
+    } else {
+        Err(format!("no tray menu item {id:?}"))
+    }
 }
 
 /// A setting from the command line (`--name value` or `--name=value`), else the environment variable.
@@ -136,6 +180,18 @@ fn instance_id() -> String {
     }
 }
 
+/// The window's size and position, remembered in the data directory when one is configured (two "devices" in a
+/// test keep their own), else in the app's config directory.
+fn window_state() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_window_state::Builder::default();
+    match configured_data_dir() {
+        // An absolute name: the plugin joins it to the config directory, which keeps it as it is.
+        Some(dir) => builder.with_filename(PathBuf::from(dir).join("window-state.json").to_string_lossy()),
+        None => builder,
+    }
+    .build()
+}
+
 pub fn show_main_window(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
@@ -152,8 +208,19 @@ pub fn run() {
                 .callback(|app, _argv, _cwd| show_main_window(app))
                 .build(),
         )
+        // Before the SQL plugin: on exit its pools close, which waits for every connection checked out of
+        // them, and the drivers' connections are checked out until released here.
+        .plugin(
+            tauri::plugin::Builder::<tauri::Wry, ()>::new("selftracker-connections")
+                .on_event(|app, event| {
+                    if let tauri::RunEvent::Exit = event {
+                        tauri::async_runtime::block_on(app.state::<db::Connections>().abandon_all());
+                    }
+                })
+                .build(),
+        )
         .plugin(tauri_plugin_sql::Builder::new().build())
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(window_state())
         .plugin(tauri_plugin_notification::init())
         .manage(db::Connections::default())
         .setup(|app| {
@@ -162,12 +229,17 @@ pub fn run() {
             std::fs::create_dir_all(&dir)?;
             let server = setting(&args(), "--server", "SELFTRACKER_SERVER")
                 .unwrap_or_else(|| "http://localhost:8787".to_owned());
+            let notify_after_ms = std::env::var("SELFTRACKER_DESKTOP_NOTIFY_AFTER_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(10 * 60 * 1000);
             let config = DesktopConfig {
                 data_dir: dir.to_string_lossy().into_owned(),
                 server,
                 database_prefix: format!("sqlite:{}", dir.to_string_lossy()),
+                notify_after_ms,
             };
-            app.manage(Desktop { config, keep_running: AtomicBool::new(false) });
+            app.manage(Desktop { config, keep_running: AtomicBool::new(false), notices: Default::default() });
             // The webview's storage (localStorage: who is signed in here, which server) lives in the data
             // directory too, so two data directories are two independent devices.
             WebviewWindowBuilder::new(app, "main", WebviewUrl::default())
@@ -213,7 +285,9 @@ pub fn run() {
             db_abandon,
             db_bench_raw_insert,
             desktop_status,
-            desktop_notify
+            desktop_notify,
+            desktop_shell_state,
+            desktop_tray_action
         ])
         .run(tauri::generate_context!())
         .expect("SelfTracker could not start");

@@ -2,7 +2,7 @@
 //! `Show SelfTracker` and `Quit`. The front end reports its state (`desktop_status`); the menu's
 //! actions reach it as events (`tray://sync-now`, `tray://stop-timer`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Wry};
@@ -20,6 +20,16 @@ struct TrayItems {
     status: MenuItem<Wry>,
     timer: MenuItem<Wry>,
     stop: MenuItem<Wry>,
+    /// Every item in menu order (separators left out), for `menu_state`.
+    all: Vec<MenuItem<Wry>>,
+}
+
+/// One line of the tray menu as the user sees it.
+#[derive(Serialize, Debug)]
+pub struct MenuLine {
+    pub id: String,
+    pub text: String,
+    pub enabled: bool,
 }
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -46,23 +56,47 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .tooltip("SelfTracker")
         .menu(&menu)
         .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| match event.id.as_ref() {
-            "sync-now" => {
-                let _ = app.emit("tray://sync-now", ());
-            }
-            "stop-timer" => {
-                let _ = app.emit("tray://stop-timer", ());
-            }
-            "show" => crate::show_main_window(app),
-            "quit" => app.exit(0),
-            _ => {}
+        .on_menu_event(|app, event| {
+            action(app, event.id.as_ref());
         });
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
     builder.build(app)?;
-    app.manage(TrayItems { status, timer, stop });
+    let all = vec![status.clone(), sync_now, timer.clone(), stop.clone(), show, quit];
+    app.manage(TrayItems { status, timer, stop, all });
     Ok(())
+}
+
+/// What choosing the menu item `id` does; `false` for an unknown id. The menu and `desktop_tray_action` (the
+/// end-to-end tests, which cannot click a native menu) share it.
+pub fn action(app: &AppHandle, id: &str) -> bool {
+    match id {
+        "sync-now" => {
+            let _ = app.emit("tray://sync-now", ());
+        }
+        "stop-timer" => {
+            let _ = app.emit("tray://stop-timer", ());
+        }
+        "show" => crate::show_main_window(app),
+        "quit" => app.exit(0),
+        _ => return false,
+    }
+    true
+}
+
+/// The menu's lines as they stand (empty when there is no tray).
+pub fn menu_state(app: &AppHandle) -> Vec<MenuLine> {
+    let Some(items) = app.try_state::<TrayItems>() else { return Vec::new() };
+    items
+        .all
+        .iter()
+        .map(|item| MenuLine {
+            id: item.id().as_ref().to_owned(),
+            text: item.text().unwrap_or_default(),
+            enabled: item.is_enabled().unwrap_or(false),
+        })
+        .collect()
 }
 
 pub fn exists(app: &AppHandle) -> bool {
