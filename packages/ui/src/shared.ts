@@ -7,5 +7,7 @@ export * from './calendar-date.ts';
 export * from './due-format.ts';
 export * from './format.ts';
 export * from './labels.ts';
+export * from './new-task.ts';
 export * from './quick-add.ts';
 export { describeSync } from './sync-indicator.tsx';
+export * from './task-views.ts';
