@@ -201,11 +201,19 @@ export async function addTask(page: Page, title: string) {
   await taskRow(page, title).waitFor();
 }
 
+/** A task's row, open ("Tasks") or done ("Completed tasks", visible once `showCompleted` unfolded it). */
 export function taskRow(page: Page, title: string) {
   return page
-    .getByRole('list', { name: 'Tasks' })
+    .getByRole('list', { name: /^(Tasks|Completed tasks)$/ })
     .getByRole('listitem')
     .filter({ has: page.getByText(title, { exact: true }) });
+}
+
+/** Unfolds the "Completed (n)" section of the task list (if it is folded). */
+export async function showCompleted(page: Page) {
+  const toggle = page.getByRole('button', { name: /^Completed \(\d+\)$/ });
+  await toggle.waitFor();
+  if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
 }
 
 export function syncStatus(page: Page) {

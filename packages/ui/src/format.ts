@@ -1,4 +1,6 @@
 /** Pure formatting and grouping helpers for the time views (unit-tested in format.test.ts). */
+import { calendarDateOf, isoDate } from './calendar-date.ts';
+import { formatDayKey } from './due-format.ts';
 
 /** `h:mm:ss` (or `m:ss` under an hour) for a duration in ms. */
 export function formatDuration(ms: number): string {
@@ -12,8 +14,7 @@ export function formatDuration(ms: number): string {
 
 /** The local calendar day of a timestamp as `YYYY-MM-DD`. */
 export function dayKey(ts: number): string {
-  const d = new Date(ts);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return isoDate(calendarDateOf(ts));
 }
 
 /** `YYYY-MM-DD` for an `<input type="date">` from a ms epoch (local day), or '' for none. */
@@ -74,12 +75,7 @@ export function totalsByProject(
   return [...totals].map(([projectId, total]) => ({ projectId, total })).sort((a, b) => b.total - a.total);
 }
 
-/** A day key as people read it: Today, Yesterday, or the weekday and date. */
+/** A day key as people read it: Today, Yesterday (by calendar day), or the weekday and date. */
 export function formatDay(key: string, now: number): string {
-  if (key === dayKey(now)) return 'Today';
-  if (key === dayKey(now - 86_400_000)) return 'Yesterday';
-  const d = fromDateInput(key);
-  return d === null
-    ? key
-    : new Date(d).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
+  return formatDayKey(key, calendarDateOf(now));
 }

@@ -1,6 +1,8 @@
 import { type Patch, TASK_STATUSES, type TaskStatus } from '@selftracker/core';
 import { type Project, type Task, useUpdateTask } from '@selftracker/react';
 import { type FormEvent, useId, useState } from 'react';
+import { calendarDateOf, fromDayNumber } from './calendar-date.ts';
+import { describeDue } from './due-format.ts';
 import { fromDateInput, toDateInput } from './format.ts';
 import { messageOf, STATUS_LABELS } from './labels.ts';
 
@@ -22,10 +24,13 @@ export function changedFields(
 export function TaskEditor({
   task,
   projects,
+  today,
   onClose,
 }: {
   task: Task;
   projects: readonly Project[];
+  /** Today's local day number (the due date reads relative to it, as in the list). */
+  today: number;
   onClose: () => void;
 }) {
   const update = useUpdateTask();
@@ -92,7 +97,14 @@ export function TaskEditor({
         </div>
         <div>
           <label htmlFor={`${id}-due`}>Due date</label>
-          <input id={`${id}-due`} type="date" value={due} onChange={(e) => setDue(e.target.value)} />
+          <input
+            id={`${id}-due`}
+            type="date"
+            value={due}
+            aria-describedby={`${id}-due-text`}
+            onChange={(e) => setDue(e.target.value)}
+          />
+          <DueText id={`${id}-due-text`} value={due} today={today} open={status !== 'done'} />
         </div>
         <div>
           <label htmlFor={`${id}-project`}>Move to project</label>
@@ -119,5 +131,16 @@ export function TaskEditor({
         </button>
       </div>
     </form>
+  );
+}
+
+/** The chosen due date in words, in the list's format: "Tomorrow · Friday, December 5, 2025". */
+function DueText({ id, value, today, open }: { id: string; value: string; today: number; open: boolean }) {
+  const ts = fromDateInput(value);
+  const due = ts === null ? null : describeDue(calendarDateOf(ts), fromDayNumber(today), { open });
+  return (
+    <span id={id} className="muted small">
+      {due ? `${due.text} · ${due.full}` : 'No due date'}
+    </span>
   );
 }

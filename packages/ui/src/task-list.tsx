@@ -1,21 +1,32 @@
 import { TASK_STATUSES, type TaskStatus } from '@selftracker/core';
 import {
+  type Project,
+  type Task,
   type TaskFilter,
-  useCreateTask,
   useDeleteTask,
   useProjects,
   useStartTimer,
   useTasks,
   useUpdateTask,
 } from '@selftracker/react';
-import { type KeyboardEvent, useDeferredValue, useId, useMemo, useState } from 'react';
-import { messageOf, STATUS_LABELS } from './labels.ts';
+import { type RefObject, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { STATUS_LABELS } from './labels.ts';
+import { QuickAddInput } from './quick-add-input.tsx';
 import { rowsOf } from './rows.ts';
 import { type TaskActions, TaskRow } from './task-row.tsx';
+import { arrangeTasks, type TaskView, VIEW_EMPTY } from './task-views.ts';
+import { useToday } from './use-now.ts';
+import { ViewTabs, viewTabId } from './view-tabs.tsx';
 
 export type StatusFilter = TaskStatus | '';
 
-/** Tasks: the "New task" input (Enter adds), filters by status and project, and the list named "Tasks". */
+const NO_TASKS: readonly Task[] = Object.freeze([]);
+
+/**
+ * Tasks: the views (Today, Upcoming, Overdue, All tasks), filters by status and project, the "New task" input
+ * with quick-add, the list named "Tasks" (open tasks by due date), and the done ones folded under
+ * "Completed (n)" (with the Done filter on, they are the list itself).
+ */
 export function TaskList({
   projectFilter,
   onProjectFilter,
@@ -24,6 +35,8 @@ export function TaskList({
   onProjectFilter: (id: string) => void;
 }) {
   const [status, setStatus] = useState<StatusFilter>('');
+  const [view, setView] = useState<TaskView>('all');
+  const today = useToday();
   const filter: TaskFilter = {
     ...(status ? { status: [status] } : {}),
     ...(projectFilter ? { projectId: projectFilter } : {}),
@@ -32,7 +45,128 @@ export function TaskList({
   // so typing and the sync engine on this thread never wait for it.
   const tasks = useDeferredValue(rowsOf(useTasks(filter).data));
   const projects = rowsOf(useProjects({}).data);
-  const create = useCreateTask();
+  const { open, done } = useMemo(() => arrangeTasks(tasks, view, today), [tasks, view, today]);
+  const [main, folded] = status === 'done' ? [done, NO_TASKS] : [open, done];
+  const section = useRef<HTMLElement>(null);
+  const actions = useTaskActions(useFocusFollowing(section, main, folded));
+  const ids = useId();
+  const panelId = `${ids}-panel`;
+
+  return (
+    <section className="card tasks" aria-labelledby="tasks-heading" ref={section}>
+      <div className="section-head">
+        <h2 id="tasks-heading">Tasks</h2>
+        <Filters
+          status={status}
+          onStatus={setStatus}
+          projectFilter={projectFilter}
+          onProjectFilter={onProjectFilter}
+          projects={projects}
+        />
+      </div>
+      <ViewTabs view={view} onChange={setView} idPrefix={ids} panelId={panelId} />
+      <div role="tabpanel" id={panelId} aria-labelledby={viewTabId(ids, view)}>
+        <QuickAddInput
+          projects={projects}
+          context={{ view, status, projectId: projectFilter }}
+          today={today}
+        />
+        <ul aria-label="Tasks" className="task-items">
+          {main.map((t) => (
+            <TaskRow key={t.id} task={t} projects={projects} actions={actions} today={today} />
+          ))}
+        </ul>
+        {main.length === 0 && (
+          <p className="muted empty">{folded.length > 0 ? 'All done here.' : VIEW_EMPTY[view]}</p>
+        )}
+        <Completed tasks={folded} projects={projects} actions={actions} today={today} />
+      </div>
+    </section>
+  );
+}
+
+function Filters({
+  status,
+  onStatus,
+  projectFilter,
+  onProjectFilter,
+  projects,
+}: {
+  status: StatusFilter;
+  onStatus: (s: StatusFilter) => void;
+  projectFilter: string;
+  onProjectFilter: (id: string) => void;
+  projects: readonly Project[];
+}) {
+  const statusId = useId();
+  const projectId = useId();
+  return (
+    <div className="filters">
+      <label htmlFor={statusId}>Status</label>
+      <select id={statusId} value={status} onChange={(e) => onStatus(e.target.value as StatusFilter)}>
+        <option value="">All</option>
+        {TASK_STATUSES.map((s) => (
+          <option key={s} value={s}>
+            {STATUS_LABELS[s]}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={projectId}>Project</label>
+      <select id={projectId} value={projectFilter} onChange={(e) => onProjectFilter(e.target.value)}>
+        <option value="">All projects</option>
+        {projects.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/**
+ * The done tasks of the view behind a "Completed (n)" button, folded at first. Folded rows stay in the DOM
+ * (hidden), like every row of the list (see `.task-item` in styles.css).
+ */
+function Completed({
+  tasks,
+  projects,
+  actions,
+  today,
+}: {
+  tasks: readonly Task[];
+  projects: readonly Project[];
+  actions: TaskActions;
+  today: number;
+}) {
+  const [expanded, setExpanded] = useState(false);
+  const listId = useId();
+  if (tasks.length === 0) return null;
+  return (
+    <div className="completed">
+      <button
+        type="button"
+        className="ghost completed-toggle"
+        aria-expanded={expanded}
+        aria-controls={listId}
+        onClick={() => setExpanded((v) => !v)}
+      >
+        <span aria-hidden="true" className="chevron">
+          {expanded ? '▾' : '▸'}
+        </span>
+        Completed ({tasks.length})
+      </button>
+      <ul id={listId} aria-label="Completed tasks" className="task-items" hidden={!expanded}>
+        {tasks.map((t) => (
+          <TaskRow key={t.id} task={t} projects={projects} actions={actions} today={today} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The row actions, made once for the whole list; `onStatus` runs as a row's checkbox changes its status. */
+function useTaskActions(onStatus: (id: string) => void): TaskActions {
   const update = useUpdateTask();
   const remove = useDeleteTask();
   const startTimer = useStartTimer();
@@ -40,73 +174,51 @@ export function TaskList({
   const { mutateAsync: updateAsync } = update;
   const { mutate: removeMutate } = remove;
   const { mutate: startMutate } = startTimer;
-  const actions = useMemo<TaskActions>(
+  return useMemo<TaskActions>(
     () => ({
       // mutateAsync: each call settles its own promise (mutate's callbacks only fire for the latest call).
-      setStatus: (id, status) => updateAsync({ id, patch: { status } }),
+      setStatus: (id, status) => {
+        onStatus(id);
+        return updateAsync({ id, patch: { status } });
+      },
       remove: (id) => removeMutate(id),
       startTimer: (task) => startMutate({ task_id: task.id, project_id: task.project_id }),
     }),
-    [updateAsync, removeMutate, startMutate],
+    [updateAsync, removeMutate, startMutate, onStatus],
   );
-  const [title, setTitle] = useState('');
-  const statusId = useId();
-  const projectId = useId();
+}
 
-  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
-    if (e.key !== 'Enter' || e.nativeEvent.isComposing) return;
-    e.preventDefault();
-    const t = title.trim();
-    if (!t) return;
-    setTitle('');
-    create.mutate({ title: t, project_id: projectFilter || null, ...(status ? { status } : {}) });
-  };
-
-  return (
-    <section className="card tasks" aria-labelledby="tasks-heading">
-      <div className="section-head">
-        <h2 id="tasks-heading">Tasks</h2>
-        <div className="filters">
-          <label htmlFor={statusId}>Status</label>
-          <select id={statusId} value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
-            <option value="">All</option>
-            {TASK_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-          <label htmlFor={projectId}>Project</label>
-          <select id={projectId} value={projectFilter} onChange={(e) => onProjectFilter(e.target.value)}>
-            <option value="">All projects</option>
-            {projects.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
-      <input
-        className="new-task"
-        aria-label="New task"
-        placeholder="New task… (Enter to add)"
-        value={title}
-        maxLength={500}
-        onChange={(e) => setTitle(e.target.value)}
-        onKeyDown={onKeyDown}
-      />
-      {create.error && (
-        <p role="alert" className="error">
-          {messageOf(create.error)}
-        </p>
-      )}
-      <ul aria-label="Tasks" className="task-items">
-        {tasks.map((t) => (
-          <TaskRow key={t.id} task={t} projects={projects} actions={actions} />
-        ))}
-      </ul>
-      {tasks.length === 0 && <p className="muted empty">No tasks here yet.</p>}
-    </section>
-  );
+/**
+ * Keeps the keyboard focus with a task that moves between the open list and "Completed" as it is checked or
+ * unchecked: its row is a new element there, and the old one took the focus with it. The focus goes to the
+ * row's checkbox, or to the "Completed (n)" button while that list is folded.
+ */
+function useFocusFollowing(
+  section: RefObject<HTMLElement | null>,
+  ...lists: readonly (readonly Task[])[]
+): (id: string) => void {
+  const moving = useRef<string | null>(null);
+  // Runs whenever a list changes, to find the moved row.
+  useEffect(() => {
+    const id = moving.current;
+    const root = section.current;
+    if (id === null || !root) return;
+    const active = document.activeElement;
+    const row = root.querySelector<HTMLElement>(`[data-task-id="${id}"]`);
+    // Still in place (the list has not changed yet), or the user went elsewhere meanwhile.
+    if (active && active !== document.body) {
+      if (!row?.contains(active)) moving.current = null;
+      return;
+    }
+    moving.current = null;
+    if (!row) return;
+    const folded = row.closest<HTMLElement>('[hidden]');
+    const target = folded
+      ? root.querySelector<HTMLElement>(`[aria-controls="${folded.id}"]`)
+      : row.querySelector<HTMLElement>('input[type="checkbox"]');
+    target?.focus();
+  }, [section, ...lists]);
+  return useRef((id: string) => {
+    moving.current = id;
+  }).current;
 }

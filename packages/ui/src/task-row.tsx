@@ -1,6 +1,7 @@
 import { isOptimisticId, type Project, type Task } from '@selftracker/react';
 import { memo, useEffect, useState } from 'react';
-import { toDateInput } from './format.ts';
+import { fromDayNumber } from './calendar-date.ts';
+import { describeDue } from './due-format.ts';
 import { TaskEditor } from './task-editor.tsx';
 
 /**
@@ -21,10 +22,13 @@ export const TaskRow = memo(function TaskRow({
   task,
   projects,
   actions,
+  today,
 }: {
   task: Task;
   projects: readonly Project[];
   actions: TaskActions;
+  /** Today's local day number: due dates read relative to it. */
+  today: number;
 }) {
   const [editing, setEditing] = useState(false);
   const project = projects.find((p) => p.id === task.project_id);
@@ -37,10 +41,9 @@ export const TaskRow = memo(function TaskRow({
   const done = clicked ?? stored;
   // Shown under a stand-in id until its create lands (milliseconds): an action on it now would find no row.
   const arriving = isOptimisticId(task.id);
-  const overdue = task.due_at !== null && !done && task.due_at < Date.now() - 12 * 3_600_000;
 
   return (
-    <li className={`task-item${done ? ' done' : ''}`}>
+    <li className={`task-item${done ? ' done' : ''}`} data-task-id={task.id}>
       <div className="task-line">
         <input
           type="checkbox"
@@ -62,9 +65,7 @@ export const TaskRow = memo(function TaskRow({
                 {project.name}
               </span>
             )}
-            {task.due_at !== null && (
-              <span className={`tag${overdue ? ' warn' : ''}`}>Due {toDateInput(task.due_at)}</span>
-            )}
+            {task.due_at !== null && <DueTag dueAt={task.due_at} today={today} open={!done} />}
             {!task.synced && <span className="tag warn">Not synced</span>}
           </span>
           {task.description && !editing && <span className="task-desc">{task.description}</span>}
@@ -99,7 +100,20 @@ export const TaskRow = memo(function TaskRow({
           </button>
         </div>
       </div>
-      {editing && <TaskEditor task={task} projects={projects} onClose={() => setEditing(false)} />}
+      {editing && (
+        <TaskEditor task={task} projects={projects} today={today} onClose={() => setEditing(false)} />
+      )}
     </li>
   );
 });
+
+/** A due date as a relative label ("Tomorrow", "Fri", "3 days overdue"), the whole date in its title. */
+function DueTag({ dueAt, today, open }: { dueAt: number; today: number; open: boolean }) {
+  const due = describeDue(dueAt, fromDayNumber(today), { open });
+  return (
+    <time className={`tag due${due.overdue ? ' warn' : ''}`} dateTime={due.iso} title={`Due ${due.full}`}>
+      {!due.overdue && <span className="visually-hidden">Due </span>}
+      {due.text}
+    </time>
+  );
+}

@@ -11,7 +11,7 @@ import {
   useTasks,
   useUpdateTask,
 } from '@selftracker/react';
-import { messageOf, STATUS_LABELS } from '@selftracker/ui/shared';
+import { messageOf, STATUS_LABELS, statusForNewTask } from '@selftracker/ui/shared';
 import { useState } from 'react';
 import { FlatList, Pressable, RefreshControl, Text, TextInput, View } from 'react-native';
 import { confirmDelete } from '../confirm.ts';
@@ -63,7 +63,8 @@ export function TasksScreen() {
     const text = title.trim();
     if (!text) return;
     setTitle('');
-    create.mutate({ title: text, project_id: project || null, ...(status ? { status } : {}) });
+    // Never created done because the Done filter is on (issue #14).
+    create.mutate({ title: text, project_id: project || null, status: statusForNewTask(status) });
   };
 
   return (
