@@ -324,11 +324,8 @@ export const field = (b: Browser, name: string) =>
 export const button = (b: Browser, name: string) =>
   b.$(`//button[normalize-space()=${q(name)} or @aria-label=${q(name)}]`);
 
-/** A task's row among the open tasks ("Tasks") or the done ones ("Completed tasks", in the DOM even when folded). */
 export const taskRow = (b: Browser, title: string) =>
-  b.$(
-    `//ul[@aria-label="Tasks" or @aria-label="Completed tasks"]/li[.//*[contains(@class,"task-title") and normalize-space()=${q(title)}]]`,
-  );
+  b.$(`//ul[@aria-label="Tasks"]/li[.//*[contains(@class,"task-title") and normalize-space()=${q(title)}]]`);
 
 export const syncStatus = (b: Browser) => b.$('//*[@role="status" and @aria-label="Sync status"]');
 
@@ -341,12 +338,7 @@ export async function typeAndEnter(b: Browser, name: string, text: string): Prom
 
 export async function taskTitles(b: Browser): Promise<string[]> {
   return b.execute(() =>
-    Array.from(
-      document.querySelectorAll(
-        'ul[aria-label="Tasks"] .task-title, ul[aria-label="Completed tasks"] .task-title',
-      ),
-      (e) => e.textContent ?? '',
-    ),
+    Array.from(document.querySelectorAll('ul[aria-label="Tasks"] .task-title'), (e) => e.textContent ?? ''),
   );
 }
 

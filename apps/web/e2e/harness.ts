@@ -201,10 +201,10 @@ export async function addTask(page: Page, title: string) {
   await taskRow(page, title).waitFor();
 }
 
-/** A task's row, open ("Tasks") or done ("Completed tasks", visible once `showCompleted` unfolded it). */
+/** A task's row in the list `Tasks` (done ones at its end, shown unless "Completed (n)" folded them). */
 export function taskRow(page: Page, title: string) {
   return page
-    .getByRole('list', { name: /^(Tasks|Completed tasks)$/ })
+    .getByRole('list', { name: 'Tasks', exact: true })
     .getByRole('listitem')
     .filter({ has: page.getByText(title, { exact: true }) });
 }

@@ -26,9 +26,16 @@ async function quickAdd(page: Page, text: string, title?: string) {
   if (title) await taskRow(page, title).waitFor();
 }
 
-/** The titles of the open tasks, top to bottom. */
+/** The titles of the open tasks, top to bottom (the done ones follow them in the same list). */
 const openTitles = (page: Page) =>
-  page.getByRole('list', { name: 'Tasks', exact: true }).locator('.task-title').allTextContents();
+  page
+    .getByRole('list', { name: 'Tasks', exact: true })
+    .locator('li.task-item:not(.done) .task-title')
+    .allTextContents();
+
+/** Every title in the list `Tasks` that is shown, top to bottom. */
+const shownTitles = (page: Page) =>
+  page.getByRole('list', { name: 'Tasks', exact: true }).locator('li:visible .task-title').allTextContents();
 
 /** The browser's local date `days` from today as YYYY-MM-DD (the page's time zone decides what today is). */
 const localIso = (page: Page, days: number) =>
@@ -127,22 +134,31 @@ describe('quick add and task views in Chromium', () => {
     expect(d.errors).toEqual([]);
   });
 
-  it('folds a completed task into "Completed (1)"', async () => {
+  it('moves a completed task to the end of the list, where "Completed (1)" folds it away (remembered)', async () => {
     const { page } = d;
-    await taskRow(page, 'Pay rent').getByRole('checkbox', { name: 'Done' }).click();
+    const checkbox = taskRow(page, 'Pay rent').getByRole('checkbox', { name: 'Done' });
+    await checkbox.check(); // the row moves as it is checked: the same element, so check() sees it checked
     const completed = page.getByRole('button', { name: 'Completed (1)' });
     await completed.waitFor();
-    expect(await completed.getAttribute('aria-expanded')).toBe('false');
+    expect(await completed.getAttribute('aria-expanded')).toBe('true'); // shown until folded
     expect(await openTitles(page)).not.toContain('Pay rent');
-    expect(await taskRow(page, 'Pay rent').count()).toBe(0); // folded: not shown
-    // The keyboard focus went with the task, to the button it is folded under.
-    expect(await completed.evaluate((el) => el === document.activeElement)).toBe(true);
-    await showCompleted(page);
-    const row = page.getByRole('list', { name: 'Completed tasks' }).getByRole('listitem');
-    expect(await row.textContent()).toContain('Pay rent');
-    expect(await row.getByRole('checkbox', { name: 'Done' }).isChecked()).toBe(true);
+    await expect.poll(async () => (await shownTitles(page)).at(-1), poll).toBe('Pay rent'); // last, still in `Tasks`
+    expect(await checkbox.evaluate((el) => el === document.activeElement)).toBe(true); // the focus went along
+    const row = taskRow(page, 'Pay rent');
     expect(await row.locator('time').textContent()).toBe('Due Today'); // done: never overdue
     await screenshot(page, 'quick-add-completed');
+
+    await completed.click();
+    expect(await completed.getAttribute('aria-expanded')).toBe('false');
+    await expect.poll(() => row.count(), poll).toBe(0); // folded: not shown
+    expect(await shownTitles(page)).not.toContain('Pay rent');
+    await page.reload();
+    await page.getByRole('button', { name: 'Completed (1)' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Completed (1)' }).getAttribute('aria-expanded')).toBe(
+      'false',
+    );
+    expect(await row.count()).toBe(0); // still folded after a reload
+    await showCompleted(page);
 
     // Unchecked, it goes back among the open tasks, and the focus with it.
     await row.getByRole('checkbox', { name: 'Done' }).click();

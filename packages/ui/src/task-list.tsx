@@ -9,7 +9,16 @@ import {
   useTasks,
   useUpdateTask,
 } from '@selftracker/react';
-import { type RefObject, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
+import {
+  type RefObject,
+  useCallback,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { STATUS_LABELS } from './labels.ts';
 import { QuickAddInput } from './quick-add-input.tsx';
 import { rowsOf } from './rows.ts';
@@ -24,8 +33,10 @@ const NO_TASKS: readonly Task[] = Object.freeze([]);
 
 /**
  * Tasks: the views (Today, Upcoming, Overdue, All tasks), filters by status and project, the "New task" input
- * with quick-add, the list named "Tasks" (open tasks by due date), and the done ones folded under
- * "Completed (n)" (with the Done filter on, they are the list itself).
+ * with quick-add and the list named "Tasks": open tasks by due date, then the done ones, which the
+ * "Completed (n)" button under the list folds away (with the Done filter on, they are the list itself). Done
+ * rows stay in the one list `Tasks`, as the accessible contract has it; shown until folded, and the choice is
+ * remembered on this device.
  */
 export function TaskList({
   projectFilter,
@@ -51,6 +62,8 @@ export function TaskList({
   const actions = useTaskActions(useFocusFollowing(section, main, folded));
   const ids = useId();
   const panelId = `${ids}-panel`;
+  const listId = `${ids}-list`;
+  const [showDone, setShowDone] = useStoredFlag(SHOW_DONE_KEY, true);
 
   return (
     <section className="card tasks" aria-labelledby="tasks-heading" ref={section}>
@@ -71,15 +84,37 @@ export function TaskList({
           context={{ view, status, projectId: projectFilter }}
           today={today}
         />
-        <ul aria-label="Tasks" className="task-items">
-          {main.map((t) => (
-            <TaskRow key={t.id} task={t} projects={projects} actions={actions} today={today} />
+        <ul aria-label="Tasks" id={listId} className="task-items">
+          {/* One array, so a row keeps its element (and the focus) as it moves between open and done. */}
+          {[...main, ...folded].map((t, i) => (
+            <TaskRow
+              key={t.id}
+              task={t}
+              projects={projects}
+              actions={actions}
+              today={today}
+              hidden={i >= main.length && !showDone}
+              firstDone={i === main.length && i > 0}
+            />
           ))}
         </ul>
         {main.length === 0 && (
           <p className="muted empty">{folded.length > 0 ? 'All done here.' : VIEW_EMPTY[view]}</p>
         )}
-        <Completed tasks={folded} projects={projects} actions={actions} today={today} />
+        {folded.length > 0 && (
+          <button
+            type="button"
+            className="ghost completed-toggle"
+            aria-expanded={showDone}
+            aria-controls={listId}
+            onClick={() => setShowDone(!showDone)}
+          >
+            <span aria-hidden="true" className="chevron">
+              {showDone ? '▾' : '▸'}
+            </span>
+            Completed ({folded.length})
+          </button>
+        )}
       </div>
     </section>
   );
@@ -124,45 +159,22 @@ function Filters({
   );
 }
 
-/**
- * The done tasks of the view behind a "Completed (n)" button, folded at first. Folded rows stay in the DOM
- * (hidden), like every row of the list (see `.task-item` in styles.css).
- */
-function Completed({
-  tasks,
-  projects,
-  actions,
-  today,
-}: {
-  tasks: readonly Task[];
-  projects: readonly Project[];
-  actions: TaskActions;
-  today: number;
-}) {
-  const [expanded, setExpanded] = useState(false);
-  const listId = useId();
-  if (tasks.length === 0) return null;
-  return (
-    <div className="completed">
-      <button
-        type="button"
-        className="ghost completed-toggle"
-        aria-expanded={expanded}
-        aria-controls={listId}
-        onClick={() => setExpanded((v) => !v)}
-      >
-        <span aria-hidden="true" className="chevron">
-          {expanded ? '▾' : '▸'}
-        </span>
-        Completed ({tasks.length})
-      </button>
-      <ul id={listId} aria-label="Completed tasks" className="task-items" hidden={!expanded}>
-        {tasks.map((t) => (
-          <TaskRow key={t.id} task={t} projects={projects} actions={actions} today={today} />
-        ))}
-      </ul>
-    </div>
+const SHOW_DONE_KEY = 'selftracker.showCompleted';
+
+/** A yes/no setting of this device (localStorage when there is one), `initial` until set. */
+function useStoredFlag(key: string, initial: boolean): [boolean, (v: boolean) => void] {
+  const [value, setValue] = useState(() => {
+    const stored = globalThis.localStorage?.getItem(key);
+    return stored === null || stored === undefined ? initial : stored === '1';
+  });
+  const set = useCallback(
+    (v: boolean) => {
+      setValue(v);
+      globalThis.localStorage?.setItem(key, v ? '1' : '0');
+    },
+    [key],
   );
+  return [value, set];
 }
 
 /** The row actions, made once for the whole list; `onStatus` runs as a row's checkbox changes its status. */
@@ -212,9 +224,8 @@ function useFocusFollowing(
     }
     moving.current = null;
     if (!row) return;
-    const folded = row.closest<HTMLElement>('[hidden]');
-    const target = folded
-      ? root.querySelector<HTMLElement>(`[aria-controls="${folded.id}"]`)
+    const target = row.hidden
+      ? root.querySelector<HTMLElement>('.completed-toggle')
       : row.querySelector<HTMLElement>('input[type="checkbox"]');
     target?.focus();
   }, [section, ...lists]);

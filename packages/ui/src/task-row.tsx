@@ -23,12 +23,18 @@ export const TaskRow = memo(function TaskRow({
   projects,
   actions,
   today,
+  hidden = false,
+  firstDone = false,
 }: {
   task: Task;
   projects: readonly Project[];
   actions: TaskActions;
   /** Today's local day number: due dates read relative to it. */
   today: number;
+  /** Folded away under "Completed (n)" (kept in the DOM, like every row). */
+  hidden?: boolean;
+  /** The first of the done tasks at the list's end: drawn with a divider above it. */
+  firstDone?: boolean;
 }) {
   const [editing, setEditing] = useState(false);
   const project = projects.find((p) => p.id === task.project_id);
@@ -43,7 +49,11 @@ export const TaskRow = memo(function TaskRow({
   const arriving = isOptimisticId(task.id);
 
   return (
-    <li className={`task-item${done ? ' done' : ''}`} data-task-id={task.id}>
+    <li
+      className={`task-item${done ? ' done' : ''}${firstDone ? ' first-done' : ''}`}
+      data-task-id={task.id}
+      hidden={hidden}
+    >
       <div className="task-line">
         <input
           type="checkbox"
