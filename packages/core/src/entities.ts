@@ -77,7 +77,7 @@ export function quotable(name: string): string {
 }
 
 /** Text that PostgreSQL and SQLite store unchanged: no NUL, no lone surrogate. */
-function storable(s: string): boolean {
+export function isStorableText(s: string): boolean {
   return !s.includes('\u0000') && s.isWellFormed();
 }
 
@@ -95,11 +95,11 @@ function text(min: number, max: number): FieldType<string> {
   return {
     schema: z
       .string({ error: 'must be a string' })
-      .refine((s) => storable(s), 'must not contain NUL or unpaired surrogates')
+      .refine((s) => isStorableText(s), 'must not contain NUL or unpaired surrogates')
       .refine(lengthOk, `must be ${min}..${max} characters`)
       // JSON Schema's lengths count code points too (the OpenAPI document is generated from these schemas).
       .meta({ minLength: min, maxLength: max }),
-    accepts: (v) => typeof v === 'string' && storable(v) && lengthOk(v),
+    accepts: (v) => typeof v === 'string' && isStorableText(v) && lengthOk(v),
   };
 }
 const integer: FieldType<number> = {
