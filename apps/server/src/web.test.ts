@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openApiDocument } from '@selftracker/server';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, createWebRoutes } from './web.ts';
@@ -61,5 +62,35 @@ describe('security headers of the web app', () => {
   it('without a built app, the placeholder page carries them too', async () => {
     const r = await createWebRoutes(api, join(dir, 'nothing-here'), log).request('/');
     expect(r.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
+
+describe('/docs: the API reference', () => {
+  const app = createWebRoutes(api, join(dir, 'nothing-here'), log);
+  const doc = openApiDocument();
+  it('lists every operation of /v1/openapi.json with its responses and every schema, as static HTML', async () => {
+    const r = await app.request('/docs');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await r.text();
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        expect(html).toContain(`<code>${method.toUpperCase()} ${path}</code>`);
+        expect(html).toContain(`id="${op.operationId}"`);
+        for (const status of Object.keys(op.responses)) expect(html).toContain(`<tr><td>${status}</td>`);
+      }
+    for (const id of Object.keys(doc.components.schemas)) expect(html).toContain(`id="schema-${id}"`);
+    expect(html).toContain('href="/v1/openapi.json"');
+  });
+  it('runs no script and has no inline style, so the page CSP holds; its stylesheet is served from here', async () => {
+    const r = await app.request('/docs');
+    expect(r.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    const html = await r.text();
+    expect(html).not.toMatch(/<script|<style|\sstyle=|\son[a-z]+=|javascript:/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const css = await app.request('/docs/docs.css');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(html).toContain('<link rel="stylesheet" href="/docs/docs.css">');
   });
 });

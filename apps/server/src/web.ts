@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { API_DOCS_CSS, openApiDocument, renderApiDocs } from '@selftracker/server';
 import { Hono } from 'hono';
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -33,7 +34,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The API at `/v1/*` and, when the web app has been built, the app itself at `/` (SPA fallback,
+ * The API at `/v1/*`, its readable reference at `/docs`, and, when the web app has been built, the app itself at `/` (SPA fallback,
  * immutable caching for hashed assets, no caching for index.html and the service worker).
  */
 export function createWebRoutes(
@@ -52,6 +53,10 @@ export function createWebRoutes(
   });
   // The API keeps its own middleware, error handler and JSON 404s.
   root.all('/v1/*', (c) => api.fetch(c.req.raw, c.env));
+  // The API's reference, rendered from /v1/openapi.json: static HTML and its stylesheet, under the page CSP.
+  const docs = renderApiDocs(openApiDocument());
+  root.get('/docs', (c) => c.html(docs));
+  root.get('/docs/docs.css', (c) => c.body(API_DOCS_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
   const dir = webDir ?? DEFAULT_WEB_DIR;
   if (!existsSync(dir)) {
     root.get('/', (c) =>

@@ -56,6 +56,8 @@ export function codePointLength(s: string): number {
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** `UUID_RE` as a JSON Schema pattern (no flags there): any version, either case. */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export function isUuid(s: unknown): s is string {
   return typeof s === 'string' && s.length === 36 && UUID_RE.test(s);
 }
@@ -75,7 +77,7 @@ export function quotable(name: string): string {
 }
 
 /** Text that PostgreSQL and SQLite store unchanged: no NUL, no lone surrogate. */
-function storable(s: string): boolean {
+export function isStorableText(s: string): boolean {
   return !s.includes('\u0000') && s.isWellFormed();
 }
 
@@ -93,30 +95,39 @@ function text(min: number, max: number): FieldType<string> {
   return {
     schema: z
       .string({ error: 'must be a string' })
-      .refine((s) => storable(s), 'must not contain NUL or unpaired surrogates')
-      .refine(lengthOk, `must be ${min}..${max} characters`),
-    accepts: (v) => typeof v === 'string' && storable(v) && lengthOk(v),
+      .refine((s) => isStorableText(s), 'must not contain NUL or unpaired surrogates')
+      .refine(lengthOk, `must be ${min}..${max} characters`)
+      // JSON Schema's lengths count code points too (the OpenAPI document is generated from these schemas).
+      .meta({ minLength: min, maxLength: max }),
+    accepts: (v) => typeof v === 'string' && isStorableText(v) && lengthOk(v),
   };
 }
 const integer: FieldType<number> = {
   schema: z
     .number({ error: 'must be an integer' })
-    .refine((n) => Number.isSafeInteger(n), 'must be an integer'),
+    .refine((n) => Number.isSafeInteger(n), 'must be an integer')
+    .meta({ type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
   accepts: (v) => Number.isSafeInteger(v),
 };
 const epoch: FieldType<number> = {
-  schema: integer.schema.refine((n) => n >= 0, 'must be a non-negative ms epoch'),
+  schema: integer.schema
+    .refine((n) => n >= 0, 'must be a non-negative ms epoch')
+    .meta({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   accepts: (v) => Number.isSafeInteger(v) && (v as number) >= 0,
 };
 const uuid: FieldType<string> = {
-  schema: z.string({ error: 'must be a UUID' }).refine((s) => isUuid(s), 'must be a UUID'),
+  schema: z
+    .string({ error: 'must be a UUID' })
+    .refine((s) => isUuid(s), 'must be a UUID')
+    .meta({ pattern: UUID_PATTERN }),
   accepts: isUuid,
 };
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 const color: FieldType<string> = {
   schema: z
     .string({ error: 'must be a #rrggbb colour' })
-    .refine((s) => COLOR_RE.test(s), 'must be a #rrggbb colour'),
+    .refine((s) => COLOR_RE.test(s), 'must be a #rrggbb colour')
+    .meta({ pattern: COLOR_RE.source }),
   accepts: (v) => typeof v === 'string' && COLOR_RE.test(v),
 };
 const boolean: FieldType<boolean> = {

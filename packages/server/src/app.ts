@@ -20,6 +20,7 @@ import type { AuthOptions, Clock, LimitOptions, Logger, SyncOptions } from './co
 import { silentLogger, systemClock } from './context.ts';
 import type { Database } from './db/database.ts';
 import { BODY_TIMEOUT_VAR, ClientGone, limitBody, readJson, readJsonAsSent, singleQuery } from './http.ts';
+import { openApiDocument } from './openapi.ts';
 import { type AuthService, createAuthService } from './services/auth.ts';
 import { openEventStream } from './services/events.ts';
 import { createPokeHub } from './services/pokes.ts';
@@ -133,6 +134,8 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   );
 
   app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+  // The API's description, like health readable by a client of any protocol version.
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   app.use('/v1/*', async (c, next) => {
     const v = c.req.header(PROTOCOL_HEADER);

@@ -467,6 +467,10 @@ describe('auth input', () => {
     ['password of 257 code points', { email: 'long@example.com', password: '🔑'.repeat(257) }],
     ['email a number', { email: 1, password: 'long enough' }],
     ['an extra field', { email: 'extra@example.com', password: 'long enough', admin: true }],
+    // Found by `npm run fuzz:api`: a NUL reached PostgreSQL (500), a lone surrogate was stored as U+FFFD.
+    ['a NUL in the email', { email: 'nul\u0000@example.com', password: 'long enough' }],
+    ['a control character in the email', { email: 'esc\u001b@example.com', password: 'long enough' }],
+    ['a lone surrogate in the email', { email: 'half\ud800@example.com', password: 'long enough' }],
   ])('signup with %s is 400 and creates no account', async (_name, body) => {
     expectError(await http.call('POST', '/v1/auth/signup', { body }), 400, 'invalid_request');
     if (typeof body.email === 'string') {
@@ -475,6 +479,27 @@ describe('auth input', () => {
       });
       expect(login.status).not.toBe(200);
     }
+  });
+  it.each([
+    ['a NUL', `nul\u0000${randomUUID()}@example.com`],
+    ['a lone surrogate', `half\ud800${randomUUID()}@example.com`],
+  ])(
+    'login with %s in the email is 401 invalid_credentials, and counts toward the lockout',
+    async (_n, email) => {
+      for (let i = 0; i < 10; i++) {
+        const r = await http.call('POST', '/v1/auth/login', { body: { email, password: 'long enough' } });
+        expectError(r, 401, 'invalid_credentials');
+      }
+      const locked = await http.call('POST', '/v1/auth/login', { body: { email, password: 'long enough' } });
+      expectError(locked, 429, 'rate_limited');
+    },
+  );
+  it('an email of 254 code points (more UTF-16 units) is accepted', async () => {
+    const email = `${'é'.repeat(120)}${'😀'.repeat(120)}@x${randomUUID().slice(0, 6)}.io`;
+    expect([...email].length).toBeLessThanOrEqual(254);
+    expect(email.length).toBeGreaterThan(254);
+    const u = await http.signup(email, 'long enough');
+    expect(u.user_id).toBeTruthy();
   });
   it('a password of 256 emoji (code points) is accepted', async () => {
     const u = await http.signup(`emoji${randomUUID()}@example.com`, '🔑'.repeat(256));

@@ -6,6 +6,8 @@ export { openDatabase } from './db/open.ts';
 export { openPglite } from './db/pglite.ts';
 export { openPgliteThread } from './db/pglite-thread.ts';
 export { openPostgres } from './db/postgres.ts';
+export { API_DOCS_CSS, renderApiDocs } from './docs-page.ts';
 export { keepConnectionsAlive } from './keep-alive.ts';
+export { type OpenApiDocument, openApiDocument } from './openapi.ts';
 export type { PruneResult } from './services/prune.ts';
 export { POKE_CHANNEL } from './services/push-persist.ts';

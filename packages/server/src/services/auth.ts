@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type AuthResponse, codePointLength, ProtocolError, uuidv7 } from '@selftracker/core';
+import { type AuthResponse, codePointLength, isStorableText, ProtocolError, uuidv7 } from '@selftracker/core';
 import { and, eq, isNull } from 'drizzle-orm';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { AuthOptions, Clock, LimitOptions } from '../context.ts';
@@ -12,7 +12,17 @@ import { WindowCounter } from './rate-limit.ts';
 const ISSUER = 'selftracker';
 const ALG = 'HS256';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EMAIL_RE = /^[^\s@"(),:;<>[\\\]]+@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\]]+$/u;
+/** One part of an address: no white space, specials or control characters (PostgreSQL refuses NUL). */
+const EMAIL_PART = String.raw`[^\s@"(),:;<>\[\\\]\u0000-\u001f\u007f-\u009f]+`;
+/**
+ * A syntactically valid address (PROTOCOL.md Auth). A string, so the OpenAPI document states the same rule as a
+ * JSON Schema pattern (`[` escaped in the class: Python's engine reads an unescaped one as a nested set).
+ */
+export const EMAIL_PATTERN = `^${EMAIL_PART}@${EMAIL_PART}\\.${EMAIL_PART}$`;
+const EMAIL_RE = new RegExp(EMAIL_PATTERN, 'u');
+export const EMAIL_MAX_LENGTH = 254;
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
 
 export interface AuthService {
   signup(email: string, password: string, address: string): Promise<AuthResponse>;
@@ -84,7 +94,8 @@ export function createAuthService(
 
   const checkNewPassword = (password: string, field: string) => {
     const n = codePointLength(password);
-    if (n < 8 || n > 256) throw new ProtocolError('invalid_request', `${field}: must be 8..256 characters`);
+    if (n < PASSWORD_MIN_LENGTH || n > PASSWORD_MAX_LENGTH)
+      throw new ProtocolError('invalid_request', `${field}: must be 8..256 characters`);
   };
 
   /**
@@ -105,7 +116,8 @@ export function createAuthService(
   return {
     async signup(email, password, address) {
       await perAddress.take(address, 'too many auth requests from this address');
-      if (email.length > 254 || !EMAIL_RE.test(email)) {
+      // A lone surrogate would be stored as U+FFFD, another address than the one given.
+      if (codePointLength(email) > EMAIL_MAX_LENGTH || !email.isWellFormed() || !EMAIL_RE.test(email)) {
         throw new ProtocolError(
           'invalid_request',
           'email: must be a valid address of at most 254 characters',
@@ -130,7 +142,10 @@ export function createAuthService(
       // Count the attempt as a failure before the slow password check (a success resets it): checking
       // first and counting afterwards let concurrent guesses slip past the limit together.
       await failures.take(key, 'too many failed logins for this email');
-      const [user] = await db.orm.select().from(users).where(eq(users.email, key)).limit(1);
+      // Text the database cannot hold (NUL, a lone surrogate) is no account's email: not a query, which would fail.
+      const [user] = isStorableText(key)
+        ? await db.orm.select().from(users).where(eq(users.email, key)).limit(1)
+        : [];
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
       if (!user || !ok) throw new ProtocolError('invalid_credentials', 'wrong email or password');
       await failures.reset(key);

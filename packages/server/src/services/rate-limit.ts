@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ProtocolError } from '@selftracker/core';
+import { isStorableText, ProtocolError } from '@selftracker/core';
 import type { Clock } from '../context.ts';
 import type { Database } from '../db/database.ts';
 
@@ -13,7 +13,10 @@ const TAKE = `INSERT INTO rate_limits AS r (key, window_start, count) VALUES ($1
     count = CASE WHEN r.window_start <= $2 - $3 THEN 1 ELSE r.count + 1 END
   RETURNING window_start, count`;
 
-/** Subjects longer than this are stored as their SHA-256 (an email field can be megabytes long). */
+/**
+ * Subjects longer than this are stored as their SHA-256 (an email field can be megabytes long), and so are those
+ * the database cannot hold as text (NUL, a lone surrogate: a login for such an "email" must still be counted).
+ */
 const MAX_SUBJECT = 200;
 
 /**
@@ -31,7 +34,9 @@ export class WindowCounter {
 
   #key(subject: string): string {
     const s =
-      subject.length > MAX_SUBJECT ? `sha256:${createHash('sha256').update(subject).digest('hex')}` : subject;
+      subject.length > MAX_SUBJECT || !isStorableText(subject)
+        ? `sha256:${createHash('sha256').update(subject).digest('hex')}`
+        : subject;
     return `${this.scope}:${s}`;
   }
 
