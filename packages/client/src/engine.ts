@@ -1,12 +1,15 @@
 import {
   type AuthResponse,
   createHlcClock,
+  ENTITY_NAMES,
   type EntityName,
   type HlcClock,
   parseHlc,
+  type Row,
   uuidv7,
 } from '@selftracker/core';
 import type { BackoffOptions } from './backoff.ts';
+import type { ChangeDetail, ChangeListener } from './change-events.ts';
 import { type Connectivity, createReportedConnectivity } from './connectivity.ts';
 import type { SqliteDriver } from './driver.ts';
 import { ClientError, toError } from './errors.ts';
@@ -27,7 +30,13 @@ import { getState, getStates, type StateKey, setState } from './sync-state.ts';
 import { Syncer, type SyncReport } from './syncer.ts';
 import { Timers } from './timers.ts';
 import { databaseTokenStore, type TokenStore } from './token-store.ts';
-import { createTransport, errorFromResponse, type FetchLike, type Transport } from './transport.ts';
+import {
+  createTransport,
+  errorFromResponse,
+  type FetchLike,
+  type HttpResult,
+  type Transport,
+} from './transport.ts';
 
 export interface EngineOptions {
   driver: SqliteDriver;
@@ -56,7 +65,12 @@ export interface Account {
   signedIn: boolean;
 }
 
-export type ChangeListener = (tables: readonly EntityName[]) => void;
+export type { ChangeDetail, ChangedRow, ChangeListener } from './change-events.ts';
+
+/** Rows to import, per entity, with their ids (`Engine.importRows`). */
+export type ImportInput = { [E in EntityName]?: readonly Row<E>[] };
+/** Per entity: rows written (created, or overwriting an older copy) and rows left alone. */
+export type ImportCounts = Record<EntityName, { written: number; skipped: number }>;
 
 /**
  * The SelfTracker client engine: local-first repositories over SQLite, an outbox, and a sync scheduler.
@@ -103,8 +117,8 @@ export class Engine {
       this.#clock,
       this.#now,
       {
-        committed: (t) => {
-          this.#emitChange(t);
+        committed: (t, rows) => {
+          this.#emitChange(t, rows ? { source: 'sync', rows } : { source: 'sync' });
           void this.#refreshPending();
         },
       },
@@ -154,7 +168,10 @@ export class Engine {
     return () => this.#statusListeners.delete(listener);
   }
 
-  /** Subscribes to committed local changes, named by table (for live queries). */
+  /**
+   * Subscribes to committed changes, named by table (for live queries); the second argument says whether a
+   * local write or a sync round made them and, for a sync round, which rows it wrote.
+   */
   onChange(listener: ChangeListener): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
@@ -166,14 +183,14 @@ export class Engine {
     for (const l of [...this.#statusListeners]) l(next);
   }
 
-  #emitChange(tables: readonly EntityName[]) {
-    for (const l of [...this.#changeListeners]) l(tables);
+  #emitChange(tables: readonly EntityName[], detail: ChangeDetail) {
+    for (const l of [...this.#changeListeners]) l(tables, detail);
   }
 
   /** A local write committed: count its operations at once (no query on the write path), tell listeners, schedule a sync. */
   #committed(tables: readonly EntityName[], ops: number) {
     this.#scheduler.send({ type: 'local-write', ops });
-    this.#emitChange(tables);
+    this.#emitChange(tables, { source: 'local' });
   }
 
   async #refreshPending() {
@@ -253,6 +270,56 @@ export class Engine {
     }
     await this.#tokens.save({ access_token: null, refresh_token: null });
     this.#scheduler.send({ type: 'signed-out' });
+  }
+
+  /**
+   * Changes the password (PROTOCOL.md Account): the server ends every other sign-in of the user and answers a
+   * new token pair, stored here. A wrong `current` is `rejected` ("wrong password").
+   */
+  async changePassword(current: string, next: string): Promise<void> {
+    const r = await this.#syncer.session.authed<AuthResponse>('POST', '/v1/auth/password', {
+      current_password: current,
+      new_password: next,
+    });
+    if (r.status !== 200) throw authError(r, 'wrong password');
+    await this.#tokens.save({ access_token: r.body.access_token, refresh_token: r.body.refresh_token });
+  }
+
+  /**
+   * Deletes the account on the server with everything in it (PROTOCOL.md Account) and signs this device out.
+   * The local database is left as it is: the caller keeps it as a local copy or removes it.
+   */
+  async deleteAccount(password: string): Promise<void> {
+    const r = await this.#syncer.session.authed('DELETE', '/v1/account', { password });
+    if (r.status !== 204) throw authError(r, 'wrong password');
+    await this.#tokens.save({ access_token: null, refresh_token: null });
+    this.#scheduler.send({ type: 'signed-out' });
+  }
+
+  // ---------------------------------------------------------------- import
+
+  /**
+   * Writes rows under their own ids in one transaction (an import; `Repository.putIn`): a row this device lacks
+   * or holds with an older `updated_at` is written and queued as a CREATE carrying every field, which the server
+   * merges like an update when it has the row, so importing the same rows twice writes nothing the second time.
+   * One invalid row rejects the whole import (`invalid_input`) and nothing is written.
+   */
+  async importRows(input: ImportInput): Promise<ImportCounts> {
+    const counts = {} as ImportCounts;
+    await this.#driver.transaction(async (tx) => {
+      for (const e of ENTITY_NAMES) {
+        const rows = (input[e] ?? []) as readonly Row<EntityName>[];
+        const written = await (this[e] as Repository).putIn(tx, rows);
+        counts[e] = { written, skipped: rows.length - written };
+      }
+    });
+    const tables = ENTITY_NAMES.filter((e) => counts[e].written > 0);
+    if (tables.length)
+      this.#committed(
+        tables,
+        tables.reduce((n, e) => n + counts[e].written, 0),
+      );
+    return counts;
   }
 
   // ---------------------------------------------------------------- sync
@@ -415,11 +482,16 @@ export async function requestSession(
 ): Promise<AuthResponse> {
   const r = await transport.request<AuthResponse>('POST', path, { body: { email, password } });
   if (r.status === 200 || r.status === 201) return r.body;
+  throw authError(r, 'wrong email or password');
+}
+
+/** The error of a refused auth or account request, worded for a person. */
+function authError(r: HttpResult, wrongPassword: string): ClientError {
   const code = (r.body as { error?: { code?: string; message?: string } } | null)?.error;
-  if (code?.code === 'invalid_credentials') throw new ClientError('rejected', 'wrong email or password');
+  if (code?.code === 'invalid_credentials') return new ClientError('rejected', wrongPassword);
   if (code?.code === 'email_taken')
-    throw new ClientError('rejected', 'an account with this email already exists');
+    return new ClientError('rejected', 'an account with this email already exists');
   if (code?.code === 'invalid_request')
-    throw new ClientError('invalid_input', code.message ?? 'invalid email or password');
-  throw errorFromResponse(r);
+    return new ClientError('invalid_input', code.message ?? 'invalid email or password');
+  return errorFromResponse(r);
 }

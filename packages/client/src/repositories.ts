@@ -6,6 +6,7 @@ import {
   type EntitySpec,
   type Fields,
   hlcWall,
+  isUuid,
   type OperationKind,
   type Patch,
   type Row,
@@ -162,6 +163,34 @@ export class Repository<E extends EntityName = EntityName> {
     });
     this.ctx.committed([this.entity], prepared.length);
     return prepared.map((p) => this.#toEntity(p.row, false));
+  }
+
+  /**
+   * Writes rows under their own ids in the caller's transaction (an import). A row this device lacks, or holds
+   * with an older `updated_at`, is written whole and queued as a CREATE carrying every field (the server merges
+   * a CREATE of a row it has like an update: PROTOCOL.md Push); a row held here as new or newer, or deleted, is
+   * left alone. Every row is validated first: one invalid row throws `invalid_input`. Returns how many it wrote.
+   */
+  async putIn(tx: SqliteExecutor, rows: readonly Row<E>[]): Promise<number> {
+    const checked = rows.map((r) => {
+      const { id, ...input } = r as unknown as { id: unknown } & EntityData;
+      if (!isUuid(id)) this.#invalid(`id: ${JSON.stringify(id)} is not a UUID`);
+      const problem = validateData(this.spec, input, 'create');
+      if (problem) this.#invalid(`${id}: ${problem}`);
+      const cross = this.spec.check(withDefaults(this.spec, input));
+      if (cross) this.#invalid(`${id}: ${cross}`);
+      return { id: id.toLowerCase(), input };
+    });
+    let written = 0;
+    for (const { id, input } of checked) {
+      const cur = await readRow(tx, this.entity, id);
+      if (cur && (cur.deleted || Number(cur.data.updated_at) >= Number(input.updated_at))) continue;
+      const hlc = this.ctx.tick();
+      const data = { ...withDefaults(this.spec, input), updated_at: stampedAt(input.updated_at, hlc) };
+      await this.write(tx, id, 'CREATE', data, { id, deleted: false, data }, hlc);
+      written++;
+    }
+    return written;
   }
 
   /** Patches a row (`null` clears a nullable field); `updated_at` is set to now (the write's HLC wall). */

@@ -1,7 +1,7 @@
 import type { AuthResponse } from '@selftracker/core';
 import { ClientError } from './errors.ts';
 import type { TokenStore } from './token-store.ts';
-import { errorFromResponse, type HttpResult, type Transport } from './transport.ts';
+import { errorFromResponse, type HttpMethod, type HttpResult, type Transport } from './transport.ts';
 
 /** The signed-in session's requests, refreshing the access token on 401; tokens live in a `TokenStore`. */
 export class Session {
@@ -10,12 +10,15 @@ export class Session {
     private readonly transport: Transport,
   ) {}
 
-  /** An authenticated request: refreshes the access token once on 401, then asks the user to sign in. */
-  async authed<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpResult<T>> {
+  /**
+   * An authenticated request: refreshes the access token once on 401, then asks the user to sign in. A 401
+   * `invalid_credentials` (a wrong password on an account request) is the answer itself, not a token problem.
+   */
+  async authed<T>(method: HttpMethod, path: string, body?: unknown): Promise<HttpResult<T>> {
     const token = (await this.tokens.load()).access_token;
     if (!token) throw new ClientError('unauthorized', 'not signed in');
     let r = await this.transport.request<T>(method, path, { body, token });
-    if (r.status === 401) {
+    if (r.status === 401 && !isWrongPassword(r)) {
       const fresh = await this.refresh();
       r = await this.transport.request<T>(method, path, { body, token: fresh });
       if (r.status === 401)
@@ -52,3 +55,6 @@ export class Session {
     return r.body.access_token;
   }
 }
+
+const isWrongPassword = (r: HttpResult): boolean =>
+  (r.body as { error?: { code?: string } } | null)?.error?.code === 'invalid_credentials';

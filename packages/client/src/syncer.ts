@@ -10,6 +10,7 @@ import {
   type PullResponse,
   type PushResponse,
 } from '@selftracker/core';
+import type { ChangedRow } from './change-events.ts';
 import type { SqliteDriver, SqliteExecutor } from './driver.ts';
 import { ClientError } from './errors.ts';
 import {
@@ -71,7 +72,8 @@ export class Syncer {
   #fullPull = false;
   /** An earlier round had acknowledgements and ended before confirming they all came back. */
   #dueBefore = false;
-  readonly #session: Session;
+  /** The signed-in session's requests (shared with the engine's account calls: one refresh at a time). */
+  readonly session: Session;
 
   constructor(
     private readonly driver: SqliteDriver,
@@ -84,10 +86,11 @@ export class Syncer {
     private readonly clock: HlcClock,
     /** The engine's injected time (the syncer never reads the system clock). */
     private readonly now: () => number,
-    private readonly hooks: { committed(tables: readonly EntityName[]): void },
+    /** After each commit of a round: the tables it touched and, where known, the rows as they now are. */
+    private readonly hooks: { committed(tables: readonly EntityName[], rows?: readonly ChangedRow[]): void },
     tokens: TokenStore = databaseTokenStore(driver),
   ) {
-    this.#session = new Session(tokens, transport);
+    this.session = new Session(tokens, transport);
   }
 
   /** One round; `stage` hears when it moves on to pulling and verifying (for the sync machine's named states). */
@@ -135,7 +138,7 @@ export class Syncer {
       };
       let r: HttpResult<PushResponse>;
       try {
-        r = await this.#session.authed<PushResponse>('POST', '/v1/sync/push', body);
+        r = await this.session.authed<PushResponse>('POST', '/v1/sync/push', body);
         if (r.status !== 200) throw errorFromResponse(r);
       } catch (e: unknown) {
         await this.#noteFailure(ops, e);
@@ -173,6 +176,7 @@ export class Syncer {
   async #applyResults(ops: QueuedOp[], res: PushResponse, report: SyncReport): Promise<void> {
     const byId = new Map(ops.map((o) => [o.op_id, o]));
     const touched = new Set<EntityName>();
+    const restored: ChangedRow[] = [];
     await this.driver.transaction(async (tx) => {
       // Acknowledged operations leave the outbox in multi-row deletes, in result order: everything up to a
       // rejection is gone before that rejection's row is rebuilt from the server's row and what is still pending.
@@ -201,13 +205,20 @@ export class Syncer {
         });
         // Restore the server's truth at once, with what is still pending re-applied on top.
         const server = result.row ? changeToRow(result.row) : undefined;
-        await this.#store(tx, op.entity, op.entity_id, server, await pendingFor(tx, op.entity, op.entity_id));
+        const row = await this.#store(
+          tx,
+          op.entity,
+          op.entity_id,
+          server,
+          await pendingFor(tx, op.entity, op.entity_id),
+        );
+        restored.push(changedRow(op.entity, op.entity_id, row, false));
         touched.add(op.entity);
       }
       await flush();
       await setState(tx, { verify_due: '1', ...this.#clockState(ops) });
     });
-    if (touched.size) this.hooks.committed([...touched]);
+    if (touched.size) this.hooks.committed([...touched], restored);
   }
 
   async #store(
@@ -220,6 +231,7 @@ export class Syncer {
     const row = rebase(ENTITIES[entity], server, pending);
     if (row) await writeRow(tx, entity, row);
     else await removeRow(tx, entity, id);
+    return row;
   }
 
   /** Pulls every page after the stored cursor (or from the start); `410` starts over (keeping the outbox). */
@@ -278,7 +290,7 @@ export class Syncer {
     let cursor = from;
     for (;;) {
       const q = `?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const r = await this.#session.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
+      const r = await this.session.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
       if (r.status === 410 && !only) return 'reset';
       if (r.status !== 200) throw errorFromResponse(r);
       const page = r.body;
@@ -288,9 +300,14 @@ export class Syncer {
         seen?.add(`${c.entity}:${c.entity_id}`);
         if (restore && versionAbove(c.version, restore.newest)) restore.newest = c.version;
       }
-      const touched = await this.#applyPage(changes, only ? undefined : page, restore?.stamp, report);
+      const { touched, rows } = await this.#applyPage(
+        changes,
+        only ? undefined : page,
+        restore?.stamp,
+        report,
+      );
       report.pulled += page.changes.length;
-      if (touched.length) this.hooks.committed(touched);
+      if (touched.length) this.hooks.committed(touched, rows);
       cursor = page.cursor;
       if (!page.has_more) return 'done';
     }
@@ -302,8 +319,9 @@ export class Syncer {
     page: PullResponse | undefined,
     restore?: Stamp,
     report?: SyncReport,
-  ): Promise<EntityName[]> {
+  ): Promise<{ touched: EntityName[]; rows: ChangedRow[] }> {
     const touched = new Set<EntityName>();
+    const applied: ChangedRow[] = [];
     await this.driver.transaction(async (tx) => {
       let pending = await pendingByRow(tx);
       const offered = restore ? await reofferNewer(tx, changes, pending, restore) : [];
@@ -314,9 +332,11 @@ export class Syncer {
       const writes = new Map<EntityName, LocalRow[]>();
       for (const c of changes) {
         touched.add(c.entity);
-        this.#unechoed.delete(`${c.entity}:${c.entity_id}`);
-        const mine = pending.get(`${c.entity}:${c.entity_id}`);
+        const key = `${c.entity}:${c.entity_id}`;
+        const echo = this.#unechoed.delete(key);
+        const mine = pending.get(key);
         const row = mine ? rebase(ENTITIES[c.entity], changeToRow(c), mine) : changeToRow(c);
+        applied.push(changedRow(c.entity, c.entity_id, row, echo));
         if (!row) await removeRow(tx, c.entity, c.entity_id);
         else {
           const list = writes.get(c.entity) ?? [];
@@ -332,7 +352,7 @@ export class Syncer {
         ...this.#clockState(),
       });
     });
-    return [...touched];
+    return { touched: [...touched], rows: applied };
   }
 
   /**
@@ -388,7 +408,7 @@ export class Syncer {
       if (report.pushed > 0) await setState(this.driver, { verify_due: null });
       if (this.now() - lastAt < VERIFY_EVERY_MS) return;
     }
-    const r = await this.#session.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
+    const r = await this.session.authed<ChecksumResponse>('GET', '/v1/sync/checksum');
     if (r.status !== 200) throw errorFromResponse(r);
     const state = await getStates(this.driver);
     if ((state.cursor_version ?? '0') !== r.body.version) return; // someone wrote meanwhile: next round
@@ -404,4 +424,9 @@ export class Syncer {
       verify_due: null,
     });
   }
+}
+
+function changedRow(entity: EntityName, id: string, row: LocalRow | undefined, echo: boolean): ChangedRow {
+  const live = row !== undefined && !row.deleted;
+  return { entity, id, deleted: !live, data: live ? row.data : null, echo };
 }

@@ -3,6 +3,8 @@ import { ClientError } from './errors.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
 export interface HttpResult<T = unknown> {
   status: number;
   body: T;
@@ -13,7 +15,7 @@ export interface HttpResult<T = unknown> {
 export interface Transport {
   readonly baseUrl: string;
   request<T = unknown>(
-    method: 'GET' | 'POST',
+    method: HttpMethod,
     path: string,
     o?: { body?: unknown; token?: string | undefined; signal?: AbortSignal | undefined },
   ): Promise<HttpResult<T>>;
