@@ -326,7 +326,7 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
     // A 3 s notification threshold instead of 10 minutes, so the test can see it.
     const app = await start('tray', { SELFTRACKER_DESKTOP_NOTIFY_AFTER_MS: '3000' });
     const b = app.browser;
-    await signIn(b, email, PASSWORD, false, web.baseUrl);
+    await signIn(b, `tray-${Date.now()}@example.com`, PASSWORD, true, web.baseUrl);
     await waitSynced(b);
     await expect.poll(async () => (await trayLine(b, 'status')).text, poll).toBe('Sync: Synced');
     expect(await trayLine(b, 'timer')).toEqual({ text: 'No timer running', enabled: false });
@@ -397,9 +397,9 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
   }, 240_000);
 
   it('remembers the window size across a relaunch, and Quit in the tray ends the app', async () => {
-    let app = await start('desk');
+    let app = await start('window');
     let b = app.browser;
-    await (await field(b, 'New task')).waitForExist({ timeout: 30_000 });
+    await signIn(b, `window-${Date.now()}@example.com`, PASSWORD, true, web.baseUrl);
     await invokeApp(b, 'plugin:window|set_size', {
       label: 'main',
       value: { Logical: { width: 900, height: 640 } },
@@ -412,9 +412,9 @@ describe('SelfTracker desktop app (Tauri 2, WebKitGTK under Xvfb)', () => {
     expect(app.running()).toBe(false);
     expect(app.quitBy).toBe('tray'); // Quit in the tray ended it, not the fallback
 
-    app = await start('desk');
+    app = await start('window');
     b = app.browser;
-    await (await field(b, 'New task')).waitForExist({ timeout: 30_000 });
+    await (await field(b, 'New task')).waitForExist({ timeout: 30_000 }); // still signed in
     await expect.poll(size, poll).toEqual({ width: 900, height: 640 });
     await quit(app);
   }, 120_000);

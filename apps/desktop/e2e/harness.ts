@@ -307,7 +307,7 @@ export const shellState = (b: Browser) => invokeApp<ShellState>(b, 'desktop_shel
 export async function trayLine(b: Browser, id: string): Promise<{ text: string; enabled: boolean }> {
   const line = (await shellState(b)).tray.find((l) => l.id === id);
   if (!line) throw new Error(`the tray menu has no ${id}`);
-  return line;
+  return { text: line.text, enabled: line.enabled };
 }
 
 /** Chooses a tray menu item (a native menu cannot be clicked through WebDriver; the command runs its handler). */

@@ -5,10 +5,10 @@
  * for more than 10 minutes.
  */
 import type { Engine, SyncStatus } from '@selftracker/client';
-import { type AppController, describeSync, formatDuration } from '@selftracker/ui';
+import { type AppController, formatDuration } from '@selftracker/ui';
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import { NOTIFY_AFTER_MS, notificationFor, type TrayStatus } from './tray-status.ts';
+import { NOTIFY_AFTER_MS, notificationFor, type TrayStatus, traySyncWord } from './tray-status.ts';
 
 const TICK_MS = 30_000;
 
@@ -34,7 +34,7 @@ export function startDesktopShell(controller: AppController, notifyAfterMs = NOT
     // that ran meanwhile.
     const timer = e ? await runningTimer(e) : null;
     const status: TrayStatus = e
-      ? { sync: describeSync(e.status, navigator.onLine).text, pending: e.status.pending, timer }
+      ? { sync: traySyncWord(e.status, navigator.onLine), pending: e.status.pending, timer }
       : { sync: 'Signed out', pending: 0, timer: null };
     const key = JSON.stringify(status);
     if (key !== last) {

@@ -1,6 +1,6 @@
 import { initialStatus, type SyncStatus } from '@selftracker/client';
 import { describe, expect, it } from 'vitest';
-import { NOTIFY_AFTER_MS, notificationFor } from './tray-status.ts';
+import { NOTIFY_AFTER_MS, notificationFor, traySyncWord } from './tray-status.ts';
 
 const failing = (code: NonNullable<SyncStatus['lastError']>['code'], at: number): SyncStatus => ({
   ...initialStatus,
@@ -35,5 +35,18 @@ describe('the "sync failing" notification', () => {
     expect(notificationFor(failing('offline', 0), late, undefined).show).toBeUndefined();
     expect(notificationFor(failing('rejected-ops', 0), late, undefined).show).toBeUndefined();
     expect(notificationFor(initialStatus, late, 5)).toEqual({ notifiedFor: undefined });
+  });
+});
+
+describe('the tray’s sync word', () => {
+  it('names the state without the pending count, which the menu line adds', () => {
+    const unreachable: SyncStatus = { ...failing('server-unreachable', 1_000), phase: 'offline' };
+    expect(traySyncWord(unreachable, true)).toBe('Server unreachable');
+    expect(traySyncWord(unreachable, false)).toBe('Offline');
+    expect(traySyncWord({ ...initialStatus, lastSyncedAt: 5 }, true)).toBe('Synced');
+    expect(traySyncWord({ ...initialStatus, lastSyncedAt: 5, pending: 2 }, true)).toBe('Waiting to sync');
+    expect(traySyncWord({ ...initialStatus, lastSyncedAt: 5, pending: 2, phase: 'syncing' }, true)).toBe(
+      'Syncing…',
+    );
   });
 });

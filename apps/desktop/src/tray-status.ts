@@ -1,11 +1,24 @@
 /** The tray's data and the "sync failing" notification rule, as pure functions (tested without Tauri). */
 import { describeSyncProblem, type SyncStatus } from '@selftracker/client';
+import { describeSync } from '@selftracker/ui';
 
 /** What `desktop_status` takes (apps/desktop/src-tauri/src/tray.rs `TrayStatus`). */
 export interface TrayStatus {
   sync: string;
   pending: number;
   timer: string | null;
+}
+
+/**
+ * The tray's word for the sync state, without the pending count (the menu line adds "· n changes pending"):
+ * the app's own badge words ("Synced", "Offline", "Server unreachable", a problem's headline), and "Waiting to
+ * sync" while changes wait with nothing wrong.
+ */
+export function traySyncWord(s: SyncStatus, online: boolean): string {
+  const word = describeSync({ ...s, pending: 0 }, online).text;
+  if (s.pending > 0 && word.startsWith('Synced'))
+    return s.phase === 'syncing' ? 'Syncing…' : 'Waiting to sync';
+  return word;
 }
 
 /** How long sync must have been failing before the desktop says so with a notification. */
