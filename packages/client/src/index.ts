@@ -37,7 +37,15 @@ export {
   type Timer,
 } from './repositories.ts';
 export * from './scheduler.ts';
-export { ftsQuery, isSearch, MAX_SEARCH_WORDS, type SearchMode, searchWords } from './search.ts';
+export {
+  ftsQuery,
+  isSearch,
+  MAX_SEARCH_WORDS,
+  matchesSearch,
+  type SearchMode,
+  searchTokens,
+  searchWords,
+} from './search.ts';
 export * from './status.ts';
 export * from './sync-machine.ts';
 export { localChecksums } from './sync-rows.ts';

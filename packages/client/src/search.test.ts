@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@selftracker/server/testing';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqliteDriver, SqliteExecutor } from './driver.ts';
 import { openNodeDriver } from './drivers/node/index.ts';
 import { Engine } from './engine.ts';
-import { ftsQuery, MAX_SEARCH_WORDS, searchWords } from './search.ts';
+import { ftsQuery, MAX_SEARCH_WORDS, matchesSearch, searchWords } from './search.ts';
 import { openDevice, tempDir } from './testing/index.ts';
 
 const dir = tempDir('selftracker-search-');
@@ -225,5 +226,55 @@ describe('engine.tasks.search on better-sqlite3 (FTS5)', () => {
     await a.sync();
     await b.sync();
     expect(await titles(b.tasks.search('card'))).toEqual([]);
+  });
+});
+
+describe('matchesSearch: the same rule in TypeScript (property)', () => {
+  it('agrees with the FTS5 query on text with case, accents, punctuation and prefixes', async () => {
+    const { e, driver } = await engine();
+    const piece = fc.constantFrom(
+      'a',
+      'b',
+      'ab',
+      'ba',
+      'A',
+      'Ab',
+      'é',
+      'É',
+      'e',
+      'èa',
+      'ß',
+      'ss',
+      'Ω',
+      'ω',
+      'x1',
+      '1',
+      'ﬁ',
+      ' ',
+      ' ',
+      '-',
+      '"',
+      '(',
+      '*',
+      ':',
+      '😀',
+    );
+    const text = fc.array(piece, { maxLength: 6 }).map((p) => p.join(''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ title: text, description: fc.option(text, { nil: null }) }), { maxLength: 5 }),
+        text,
+        async (rows, query) => {
+          await driver.exec('DELETE FROM tasks');
+          await driver.exec('DELETE FROM sync_queue');
+          const created = await e.tasks.bulkCreate(rows.map((r) => ({ ...r, title: `t ${r.title}` })));
+          const expected = created.filter((r) => matchesSearch(query, r)).map((r) => r.id);
+          const found = (await e.tasks.search(query)).map((r) => r.id);
+          expect(found.sort()).toEqual(expected.sort());
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await integrityCheck(driver);
   });
 });

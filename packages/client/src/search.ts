@@ -48,6 +48,54 @@ export function ftsQuery(text: string): string | undefined {
     .join(' ');
 }
 
+/**
+ * The tokens of `text` as the index's tokenizer (unicode61, remove_diacritics 2) makes them, approximated in
+ * TypeScript: runs of letters, digits and private-use characters, accents removed (NFD, combining marks
+ * dropped), lower-cased. Characters unicode61 folds without a Unicode decomposition (ø, ł, đ) stay as they are.
+ */
+export function searchTokens(text: string): string[] {
+  return (
+    text
+      .normalize('NFD')
+      .replace(/\p{M}+/gu, '')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []
+  );
+}
+
+/** Whether `phrase` occurs in `doc` as consecutive tokens, its last one as a prefix when `prefix`. */
+function hasPhrase(doc: readonly string[], phrase: readonly string[], prefix: boolean): boolean {
+  const last = phrase.length - 1;
+  for (let i = 0; i + last < doc.length; i++) {
+    if (phrase.every((t, j) => (prefix && j === last ? doc[i + j]!.startsWith(t) : doc[i + j] === t))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether a task with this title and description matches a search of `text`: the rule of the FTS5 query, in
+ * TypeScript, for an optimistic cache (a row edited or created while a search is shown). Every word must occur
+ * in the title or in the description as a phrase of its tokens, the last word as a prefix while it is typed.
+ * Text without words matches everything.
+ */
+export function matchesSearch(
+  text: string,
+  row: { readonly title: string | null; readonly description: string | null },
+): boolean {
+  const query = ftsQuery(text);
+  if (query === undefined) return true;
+  const prefix = query.endsWith('*');
+  const words = searchWords(text);
+  const columns = [searchTokens(row.title ?? ''), searchTokens(row.description ?? '')];
+  return words.every((w, i) => {
+    const phrase = searchTokens(w);
+    if (phrase.length === 0) return false; // a word FTS5 indexes no token for matches nothing
+    return columns.some((doc) => hasPhrase(doc, phrase, prefix && i === words.length - 1));
+  });
+}
+
 /** bm25 weights of the index's columns: a word in the title counts four times one in the description. */
 const RANK = sql`bm25(${tasksFtsTable}, 4.0, 1.0)`;
 
