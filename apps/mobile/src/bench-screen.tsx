@@ -36,7 +36,8 @@ async function rawInsert(rows: number): Promise<{ ms: number }> {
   const db = await SQLite.openDatabaseAsync(file, { useNewConnection: true });
   await db.execAsync('DROP TABLE IF EXISTS bench_raw_tasks');
   const schema = await db.getAllAsync<{ type: string; name: string; sql: string }>(
-    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY type DESC",
+    // Tables and indexes, not the full-text index's triggers (they would stay on `tasks`).
+    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'tasks' AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC",
   );
   for (const o of schema)
     await db.execAsync(

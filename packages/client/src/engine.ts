@@ -28,6 +28,7 @@ import {
 } from './sync-machine.ts';
 import { getState, getStates, type StateKey, setState } from './sync-state.ts';
 import { Syncer, type SyncReport } from './syncer.ts';
+import { Tasks } from './tasks.ts';
 import { Timers } from './timers.ts';
 import { databaseTokenStore, type TokenStore } from './token-store.ts';
 import {
@@ -78,7 +79,7 @@ export type ImportCounts = Record<EntityName, { written: number; skipped: number
  */
 export class Engine {
   readonly projects: Repository<'projects'>;
-  readonly tasks: Repository<'tasks'>;
+  readonly tasks: Tasks;
   readonly timers: Timers;
   readonly transport: Transport;
   readonly #driver: SqliteDriver;
@@ -108,7 +109,7 @@ export class Engine {
       committed: (tables, ops) => this.#committed(tables, ops),
     };
     this.projects = new Repository(ctx, 'projects');
-    this.tasks = new Repository(ctx, 'tasks');
+    this.tasks = new Tasks(ctx);
     this.timers = new Timers(ctx);
     this.#tokens = opts.tokens ?? databaseTokenStore(opts.driver);
     this.#syncer = new Syncer(

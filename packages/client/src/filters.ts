@@ -13,7 +13,11 @@ export interface TaskFilter {
   projectId?: string | null;
   /** Tasks with a due date strictly before this ms epoch. */
   dueBefore?: number;
-  /** Title contains this text, ASCII letters matched case-insensitively (like SQLite's `lower`). */
+  /**
+   * Title contains this text, ASCII letters matched case-insensitively (like SQLite's `lower`): a plain substring
+   * test an optimistic cache can repeat exactly. Full-text search (words, prefixes, descriptions, accents,
+   * ranking) is `engine.tasks.search` (search.ts).
+   */
   search?: string;
 }
 /** Projects by archived flag or text in the name. */

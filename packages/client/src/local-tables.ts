@@ -81,6 +81,15 @@ export const LOCAL_TABLES = { projects: projectsTable, tasks: tasksTable, timers
 /** The Drizzle table of one entity. */
 export type LocalTable<E extends EntityName> = (typeof LOCAL_TABLES)[E];
 
+/**
+ * The full-text index of tasks (migration 4, only where SQLite has FTS5): an FTS5 table over `tasks`' title and
+ * description, keyed by the tasks' rowid. Only named in search queries (`MATCH`, `bm25`); see search.ts.
+ */
+export const tasksFtsTable = sqliteTable('tasks_fts', {
+  title: text('title'),
+  description: text('description'),
+});
+
 /** The outbox: operations waiting to be pushed, in `seq` order (`data` is the operation's JSON). */
 export const syncQueueTable = sqliteTable('sync_queue', {
   seq: integer('seq').primaryKey({ autoIncrement: true }),

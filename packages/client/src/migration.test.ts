@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SqliteDriver } from './driver.ts';
+import { type SqliteDriver, type SqliteExecutor, StorageError } from './driver.ts';
 import { openNodeDriver } from './drivers/node/index.ts';
 import { Engine } from './engine.ts';
-import { LATEST_VERSION, MIGRATIONS, migrate } from './local-schema.ts';
+import { fts5Objects, LATEST_VERSION, MIGRATIONS, migrate } from './local-schema.ts';
 import { tempDir } from './testing/index.ts';
 
 const dir = tempDir('selftracker-migrate-');
@@ -178,5 +178,146 @@ describe('local schema migrations', () => {
       /newer than this SelfTracker/,
     );
     await d.close();
+  });
+});
+
+/**
+ * A SQLite build without FTS5, as expo-sqlite's web build is (a fake at the storage edge over the real file):
+ * it says so when asked, and refuses what needs the module.
+ */
+function withoutFts5(real: SqliteDriver): SqliteDriver {
+  const wrap = (x: SqliteExecutor): SqliteExecutor => {
+    const check = (sql: string) => {
+      const rewritten = sql.replace("sqlite_compileoption_used('ENABLE_FTS5')", '0');
+      if (/fts5|tasks_fts\b|MATCH/i.test(rewritten)) {
+        throw new StorageError('io', 'no such module: fts5');
+      }
+      return rewritten;
+    };
+    return {
+      exec: async (sql, params) => x.exec(check(sql), params),
+      query: async (sql, params) => x.query(check(sql), params),
+    };
+  };
+  return {
+    ...wrap(real),
+    transaction: (fn) => real.transaction((tx) => fn(wrap(tx))),
+    close: () => real.close(),
+  };
+}
+
+/** FTS5's own check that the index holds exactly what `tasks` holds (throws SQLITE_CORRUPT_VTAB otherwise). */
+const integrityCheck = (d: SqliteExecutor) =>
+  d.exec("INSERT INTO tasks_fts (tasks_fts, rank) VALUES ('integrity-check', 1)");
+const searchTitles = async (e: Engine, text: string) => (await e.tasks.search(text)).map((t) => t.title);
+const ftsNames = () => {
+  const { tables, triggers } = fts5Objects(LATEST_VERSION);
+  return [...tables, ...triggers].sort();
+};
+const namesIn = async (d: SqliteDriver) =>
+  (await schema(d)).map((s) => s.name).filter((name) => ftsNames().includes(name));
+
+describe('migration 4: the full-text index of tasks', () => {
+  it('indexes the tasks a version-3 database already has; the tombstone matches nothing', async () => {
+    const file = newFile();
+    let d = openNodeDriver(file);
+    await seedV1(d);
+    expect(await migrate(d, 3)).toBe(3);
+    await d.exec(
+      "INSERT INTO tasks (id, title, description, status, created_at, updated_at) VALUES (?, 'Café', 'notes élan', 'todo', 3000, 3000)",
+      ['0193aaaa-0000-7000-8000-000000000004'],
+    );
+    const before = await dump(d);
+    await d.close();
+
+    d = openNodeDriver(file);
+    const engine = await Engine.open({ driver: d, server: 'http://127.0.0.1:9' });
+    try {
+      expect(await userVersion(d)).toBe(4);
+      expect(await dump(d)).toEqual(before); // the rows themselves are untouched
+      expect(await namesIn(d)).toEqual(ftsNames());
+      await integrityCheck(d);
+      expect(await engine.tasks.searchMode()).toBe('fts5');
+      expect(await searchTitles(engine, 'report')).toEqual(['Write report 🚀']);
+      expect(await searchTitles(engine, 'cafe elan')).toEqual(['Café']);
+      expect(await searchTitles(engine, 'rep')).toEqual(['Write report 🚀']);
+      // Written after the migration, by the engine's upsert: the triggers keep the index in step.
+      const t = await engine.tasks.create({ title: 'Renew passport' });
+      await engine.tasks.update(t.id, { title: 'Renew ID card' });
+      expect(await searchTitles(engine, 'passport')).toEqual([]);
+      expect(await searchTitles(engine, 'card')).toEqual(['Renew ID card']);
+      await engine.tasks.delete(t.id);
+      expect(await searchTitles(engine, 'card')).toEqual([]);
+      await integrityCheck(d);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('where SQLite has no FTS5: version 4 without the index, search by substring, the index built later', async () => {
+    const file = newFile();
+    let d = openNodeDriver(file);
+    await seedV1(d);
+    await d.close();
+
+    d = withoutFts5(openNodeDriver(file));
+    let engine = await Engine.open({ driver: d, server: 'http://127.0.0.1:9' });
+    expect(await userVersion(d)).toBe(LATEST_VERSION);
+    expect(await namesIn(d)).toEqual([]);
+    expect(await engine.tasks.searchMode()).toBe('like');
+    const t = await engine.tasks.create({ title: 'Call Bob', description: 'About the ROOF (leak)' });
+    const gone = await engine.tasks.create({ title: 'Roof tiles' });
+    await engine.tasks.delete(gone.id);
+    expect(await searchTitles(engine, 'report')).toEqual(['Write report 🚀']);
+    expect(await searchTitles(engine, 'REP')).toEqual(['Write report 🚀']);
+    expect(await searchTitles(engine, 'roof bob')).toEqual(['Call Bob']); // every word, title or description
+    expect(await searchTitles(engine, 'roo')).toEqual(['Call Bob']); // the deleted one never matches
+    expect(await searchTitles(engine, '(leak)')).toEqual(['Call Bob']);
+    for (const text of ['"', '%', '_', '-x', 'AND', '*', "'"]) {
+      await expect(engine.tasks.search(text)).resolves.toBeInstanceOf(Array);
+    }
+    expect(await searchTitles(engine, '%')).toEqual(['Write report 🚀', 'Call Bob']); // no word: the list
+    expect(await searchTitles(engine, 'a_b')).toEqual([]); // `_` is a character here, not a wildcard
+    await engine.close();
+
+    // The same file on a build with FTS5: the index is created then, from every row.
+    d = openNodeDriver(file);
+    engine = await Engine.open({ driver: d, server: 'http://127.0.0.1:9' });
+    try {
+      expect(await namesIn(d)).toEqual(ftsNames());
+      await integrityCheck(d);
+      expect(await engine.tasks.searchMode()).toBe('fts5');
+      expect(await searchTitles(engine, 'roof')).toEqual(['Call Bob']);
+      await engine.tasks.update(t.id, { description: null });
+      expect(await searchTitles(engine, 'roof')).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a database with the index opened without FTS5 drops its triggers (writes keep working); FTS5 rebuilds it', async () => {
+    const file = newFile();
+    let d = openNodeDriver(file);
+    await migrate(d);
+    expect(await namesIn(d)).toEqual(ftsNames());
+    await d.close();
+
+    d = withoutFts5(openNodeDriver(file));
+    let engine = await Engine.open({ driver: d, server: 'http://127.0.0.1:9' });
+    expect(await namesIn(d)).toEqual(['tasks_fts']); // a virtual table cannot be dropped without its module
+    expect(await engine.tasks.searchMode()).toBe('like');
+    await engine.tasks.create({ title: 'Written without the index' });
+    expect(await searchTitles(engine, 'index')).toEqual(['Written without the index']);
+    await engine.close();
+
+    d = openNodeDriver(file);
+    engine = await Engine.open({ driver: d, server: 'http://127.0.0.1:9' });
+    try {
+      expect(await namesIn(d)).toEqual(ftsNames());
+      await integrityCheck(d); // rebuilt: it has the row written meanwhile
+      expect(await searchTitles(engine, 'written')).toEqual(['Written without the index']);
+    } finally {
+      await engine.close();
+    }
   });
 });

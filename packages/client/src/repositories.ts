@@ -15,7 +15,7 @@ import {
   withDefaults,
 } from '@selftracker/core';
 import { and, eq, getTableColumns, gte, isNull, lt, type SQL, sql } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { SqliteDriver, SqliteExecutor, SqlValue } from './driver.ts';
 import { ClientError } from './errors.ts';
 import { type Filter, filterSql, SORT_ORDERS } from './filters.ts';
@@ -237,6 +237,11 @@ export class Repository<E extends EntityName = EntityName> {
 
   /** Live rows, filtered by `where` and/or `filter`, in the entity's order (see filters.ts). */
   async list(opts: ListOptions<E> = {}): Promise<Entity<E>[]> {
+    return this.#select(this.listWhere(opts), opts.limit);
+  }
+
+  /** The condition of `list(opts)`: live rows, equal fields, the typed filter. */
+  protected listWhere(opts: Omit<ListOptions<E>, 'limit'>): SQL | undefined {
     const columns: Record<string, SQLiteColumn | undefined> = getTableColumns(this.#table);
     const conds: (SQL | undefined)[] = [eq(this.#table.deleted, false)];
     for (const [k, v] of Object.entries(opts.where ?? {})) {
@@ -245,7 +250,15 @@ export class Repository<E extends EntityName = EntityName> {
       conds.push(v === null ? isNull(col) : eq(col, v));
     }
     if (opts.filter) conds.push(filterSql(this.entity, opts.filter));
-    return this.#select(and(...conds), opts.limit);
+    return and(...conds);
+  }
+
+  /** Live rows of a query of a subclass (a search): its condition, order and an optional joined table. */
+  protected selectRows(
+    where: SQL | undefined,
+    opts: { limit?: number | undefined; order: SQL[]; join?: { table: SQLiteTable; on: SQL } },
+  ): Promise<Entity<E>[]> {
+    return this.#select(where, opts.limit, opts.order, opts.join);
   }
 
   /** The full id of the live row whose id starts with `prefix` (at least 4 characters, unique). */
@@ -272,16 +285,22 @@ export class Repository<E extends EntityName = EntityName> {
    * decoded by the registry (`decodeRow`): a 10,000-row list read this way measured 20–35% faster than
    * through sqlite-proxy's array rows and Drizzle's result mapping.
    */
-  async #select(where: SQL | undefined, limit?: number): Promise<Entity<E>[]> {
+  async #select(
+    where: SQL | undefined,
+    limit?: number,
+    orderBy?: SQL[],
+    join?: { table: SQLiteTable; on: SQL },
+  ): Promise<Entity<E>[]> {
     const { deleted: _, ...columns } = getTableColumns(this.#table);
     const t = this.#table;
     const synced = sql<boolean>`NOT EXISTS (SELECT 1 FROM sync_queue q WHERE q.entity = ${this.entity} AND q.entity_id = ${t.id})`;
-    const order = (SORT_ORDERS[this.entity] as (typeof SORT_ORDERS)[EntityName]).sql(t as never);
-    const query = localDb(this.ctx.driver)
+    const order = orderBy ?? (SORT_ORDERS[this.entity] as (typeof SORT_ORDERS)[EntityName]).sql(t as never);
+    let query = localDb(this.ctx.driver)
       .select({ ...columns, synced: synced.as('synced') })
       .from(t)
-      .where(where)
-      .orderBy(...order);
+      .$dynamic();
+    if (join) query = query.innerJoin(join.table, join.on);
+    query = query.where(where).orderBy(...order);
     const built = (limit ? query.limit(Math.floor(limit)) : query).toSQL();
     const rows = await this.ctx.driver.query<Record<string, unknown>>(built.sql, built.params as SqlValue[]);
     return rows.map((r) => this.#toEntity(decodeRow(this.spec, r), Boolean(r.synced)));

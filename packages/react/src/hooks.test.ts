@@ -24,7 +24,7 @@ import {
   updateOptions,
 } from './mutations.ts';
 import { connectEngine, SelfTrackerProvider, useEngine } from './provider.ts';
-import { listQueryOptions } from './queries.ts';
+import { listQueryOptions, taskSearchQueryOptions } from './queries.ts';
 
 /**
  * The node driver with a gate in front of transactions (a fake at the I/O edge): the test decides when a write
@@ -141,6 +141,89 @@ describe('queries', () => {
     expect(await get('timers', { projectId: p.id })).toHaveLength(1);
     expect(await get('timers', { from: t0 - 20_000, to: t0 - 9_000 })).toHaveLength(1); // overlaps the old one
     expect(await get('timers', { from: t0 - 4_000 })).toHaveLength(1); // only the running one
+  });
+});
+
+describe('task search', () => {
+  /** A live search, as a mounted `useTaskSearch(text, filter)` would hold it. */
+  function watchSearch(text: string, filter?: Filter<'tasks'>) {
+    const observer = new QueryObserver<Task[]>(qc, taskSearchQueryOptions(engine, text, filter));
+    const unsubscribe = observer.subscribe(() => {});
+    return {
+      rows: () => observer.getCurrentResult().data,
+      until: (check: (rows: Task[]) => boolean) =>
+        new Promise<Task[]>((resolve) => {
+          const test = () => {
+            const r = observer.getCurrentResult();
+            if (r.data && !r.isFetching && !r.isPlaceholderData && check(r.data)) {
+              off();
+              resolve(r.data);
+            }
+          };
+          const off = observer.subscribe(test);
+          test();
+        }),
+      unsubscribe,
+    };
+  }
+
+  it('keys a search by filter and text, offline; blank text is the plain list and shares its cache', () => {
+    const opts = taskSearchQueryOptions(engine, 'rep', { status: ['todo'] });
+    expect(opts.queryKey).toEqual(['selftracker', 'tasks', { status: ['todo'] }, { search: 'rep' }]);
+    expect(opts.networkMode).toBe('always');
+    for (const blank of ['', '  ', '(']) {
+      expect(taskSearchQueryOptions(engine, blank, { status: ['todo'] }).queryKey).toEqual(
+        listQueryOptions(engine, 'tasks', { status: ['todo'] }).queryKey,
+      );
+    }
+  });
+
+  it('finds by title and description, ranked, and follows writes made through the engine', async () => {
+    await engine.tasks.create({ title: 'Buy milk', description: 'and a report card' });
+    await engine.tasks.create({ title: 'Write report' });
+    await engine.tasks.create({ title: 'Other' });
+    const found = watchSearch('repo');
+    expect(titles(await found.until(() => true))).toEqual(['Write report', 'Buy milk']);
+    await engine.tasks.create({ title: 'Report to Ana' }); // as sync or another component would
+    expect(titles(await found.until((r) => r.length === 3))).toContain('Report to Ana');
+    found.unsubscribe();
+  });
+
+  it('edits a shown search at once: keeps its ranked order, drops a row that stops matching, adds one that matches', async () => {
+    const a = await engine.tasks.create({ title: 'Paint', description: 'paint the paint' });
+    await engine.tasks.create({ title: 'Buy paint brushes' });
+    const found = watchSearch('paint');
+    const ranked = titles(await found.until((r) => r.length === 2));
+    expect(ranked).toEqual(['Paint', 'Buy paint brushes']);
+
+    let release = gate.pause();
+    const done = new MutationObserver(qc, updateOptions(engine, qc, 'tasks')).mutate({
+      id: a.id,
+      patch: { status: 'done' },
+    });
+    await tick();
+    expect(titles(found.rows())).toEqual(ranked); // changed in place, not re-sorted by creation
+    release();
+    await done;
+
+    release = gate.pause();
+    const renamed = new MutationObserver(qc, updateOptions(engine, qc, 'tasks')).mutate({
+      id: a.id,
+      patch: { title: 'Varnish', description: null },
+    });
+    const created = new MutationObserver(qc, createOptions(engine, qc, 'tasks')).mutate({
+      title: 'Paintings',
+    });
+    const elsewhere = new MutationObserver(qc, createOptions(engine, qc, 'tasks')).mutate({ title: 'Walk' });
+    await tick();
+    expect(titles(found.rows())).toEqual(['Buy paint brushes', 'Paintings']); // at once: the write still waits
+    release();
+    await Promise.all([renamed, created, elsewhere]);
+    expect(titles(await found.until((r) => !r.some((x) => x.id.startsWith('optimistic-'))))).toEqual([
+      'Paintings',
+      'Buy paint brushes',
+    ]);
+    found.unsubscribe();
   });
 });
 

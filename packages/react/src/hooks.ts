@@ -17,11 +17,18 @@ import {
   updateOptions,
 } from './mutations.ts';
 import { useEngine } from './provider.ts';
-import { listQueryOptions } from './queries.ts';
+import { listQueryOptions, taskSearchQueryOptions } from './queries.ts';
 
 /** Tasks in creation order, optionally by status (any of), project (`null`: none), due date or title text. */
 export const useTasks = (filter?: TaskFilter) =>
   useQuery<Task[]>(listQueryOptions(useEngine(), 'tasks', filter));
+/**
+ * Tasks matching a full-text search of `text` (title and description, the last word as a prefix, accents and
+ * case folded), ranked by relevance then open before done, narrowed by `filter`; offline. Blank text (or text
+ * without a letter or digit) gives `useTasks(filter)`. See `engine.tasks.search`.
+ */
+export const useTaskSearch = (text: string, filter?: TaskFilter) =>
+  useQuery<Task[]>(taskSearchQueryOptions(useEngine(), text, filter));
 /** Projects by name (case-insensitive), optionally only archived or only active ones, or by name text. */
 export const useProjects = (filter?: ProjectFilter) =>
   useQuery<Project[]>(listQueryOptions(useEngine(), 'projects', filter));

@@ -22,4 +22,4 @@ export {
 } from './mutations.ts';
 export { isOptimisticId } from './optimistic.ts';
 export { connectEngine, SelfTrackerProvider, type SelfTrackerProviderProps, useEngine } from './provider.ts';
-export { listQueryOptions } from './queries.ts';
+export { listQueryOptions, taskSearchQueryOptions } from './queries.ts';

@@ -128,7 +128,8 @@ export const startTimerOptions = (
     (vars, now) => {
       const given = Object.fromEntries(Object.entries(vars ?? {}).filter(([, v]) => v !== undefined));
       const row = draft('timers', { ...given, started_at: now, stopped_at: null }, now);
-      return (rows, filter) => insertRow('timers', row)(stopRunning(now)(rows, filter), filter);
+      return (rows, filter, search) =>
+        insertRow('timers', row)(stopRunning(now)(rows, filter, search), filter, search);
     },
   );
 

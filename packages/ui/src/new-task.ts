@@ -2,6 +2,7 @@
  * What Enter in the "New task" input creates: the quick-add text's own date, project and status first, then
  * what the list is showing (pure; unit-tested in new-task.test.ts).
  */
+import { matchesSearch } from '@selftracker/client';
 import type { TaskStatus } from '@selftracker/core';
 import { type CalendarDate, calendarDateOf, dayNumber, localNoon } from './calendar-date.ts';
 import { describeDue, formatDate } from './due-format.ts';
@@ -9,11 +10,15 @@ import { STATUS_LABELS } from './labels.ts';
 import type { QuickAdd, QuickAddProject } from './quick-add.ts';
 import { dueDay, inView, type TaskView } from './task-views.ts';
 
-/** What the list shows while the task is typed: its view and its status and project filters ('' for all). */
+/**
+ * What the list shows while the task is typed: its view, its status and project filters ('' for all) and the
+ * text of its search ('' or absent: none).
+ */
 export interface ListContext {
   view: TaskView;
   status: TaskStatus | '';
   projectId: string;
+  search?: string;
 }
 
 /** The fields of the task to create. */
@@ -51,6 +56,7 @@ export function statusForNewTask(filter: TaskStatus | ''): TaskStatus {
 export function shownIn(task: NewTask, ctx: ListContext, today: CalendarDate): boolean {
   if (ctx.status && task.status !== ctx.status) return false;
   if (ctx.projectId && task.project_id !== ctx.projectId) return false;
+  if (ctx.search && !matchesSearch(ctx.search, { title: task.title, description: null })) return false;
   return inView(ctx.view, task.status, dueDay(task.due_at), dayNumber(today));
 }
 

@@ -1,3 +1,4 @@
+import { isSearch } from '@selftracker/client';
 import { TASK_STATUSES, type TaskStatus } from '@selftracker/core';
 import {
   type Project,
@@ -6,7 +7,7 @@ import {
   useDeleteTask,
   useProjects,
   useStartTimer,
-  useTasks,
+  useTaskSearch,
   useUpdateTask,
 } from '@selftracker/react';
 import {
@@ -22,6 +23,7 @@ import {
 import { STATUS_LABELS } from './labels.ts';
 import { QuickAddInput } from './quick-add-input.tsx';
 import { rowsOf } from './rows.ts';
+import { SearchInput } from './search-input.tsx';
 import { type TaskActions, TaskRow } from './task-row.tsx';
 import { arrangeTasks, type TaskView, VIEW_EMPTY } from './task-views.ts';
 import { useToday } from './use-now.ts';
@@ -36,7 +38,8 @@ const NO_TASKS: readonly Task[] = Object.freeze([]);
  * with quick-add and the list named "Tasks": open tasks by due date, then the done ones, which the
  * "Completed (n)" button under the list folds away (with the Done filter on, they are the list itself). Done
  * rows stay in the one list `Tasks`, as the accessible contract has it; shown until folded, and the choice is
- * remembered on this device.
+ * remembered on this device. The "Search" field narrows the list to the tasks whose title or description has
+ * the words typed (full-text, offline; best matches first), within the view and filters.
  */
 export function TaskList({
   projectFilter,
@@ -52,11 +55,18 @@ export function TaskList({
     ...(status ? { status: [status] } : {}),
     ...(projectFilter ? { projectId: projectFilter } : {}),
   };
+  const [search, setSearch] = useState('');
+  // Searched as typed, each keystroke a local query; the deferred text keeps the field responsive.
+  const searching = useDeferredValue(search);
+  const ranked = isSearch(searching);
   // A big change of the list (thousands of rows arriving in a sync) renders in the background, in slices,
   // so typing and the sync engine on this thread never wait for it.
-  const tasks = useDeferredValue(rowsOf(useTasks(filter).data));
+  const tasks = useDeferredValue(rowsOf(useTaskSearch(searching, filter).data));
   const projects = rowsOf(useProjects({}).data);
-  const { open, done } = useMemo(() => arrangeTasks(tasks, view, today), [tasks, view, today]);
+  const { open, done } = useMemo(
+    () => arrangeTasks(tasks, view, today, { ranked }),
+    [tasks, view, today, ranked],
+  );
   const [main, folded] = status === 'done' ? [done, NO_TASKS] : [open, done];
   const section = useRef<HTMLElement>(null);
   const actions = useTaskActions(useFocusFollowing(section, main, folded));
@@ -69,6 +79,7 @@ export function TaskList({
     <section className="card tasks" aria-labelledby="tasks-heading" ref={section}>
       <div className="section-head">
         <h2 id="tasks-heading">Tasks</h2>
+        <SearchInput value={search} onChange={setSearch} />
         <Filters
           status={status}
           onStatus={setStatus}
@@ -81,7 +92,7 @@ export function TaskList({
       <div role="tabpanel" id={panelId} aria-labelledby={viewTabId(ids, view)}>
         <QuickAddInput
           projects={projects}
-          context={{ view, status, projectId: projectFilter }}
+          context={{ view, status, projectId: projectFilter, search: searching }}
           today={today}
         />
         <ul aria-label="Tasks" id={listId} className="task-items">
@@ -99,7 +110,7 @@ export function TaskList({
           ))}
         </ul>
         {main.length === 0 && (
-          <p className="muted empty">{folded.length > 0 ? 'All done here.' : VIEW_EMPTY[view]}</p>
+          <p className="muted empty">{emptyText(view, ranked ? searching.trim() : '', folded.length > 0)}</p>
         )}
         {folded.length > 0 && (
           <button
@@ -118,6 +129,12 @@ export function TaskList({
       </div>
     </section>
   );
+}
+
+/** What the list says when it shows no open task: nothing matches the search, all done, or the view is empty. */
+function emptyText(view: TaskView, search: string, someDone: boolean): string {
+  if (search) return someDone ? `No open tasks match “${search}”` : `No tasks match “${search}”`;
+  return someDone ? 'All done here.' : VIEW_EMPTY[view];
 }
 
 function Filters({

@@ -34,6 +34,25 @@ const ids = (view: TaskView) => {
 };
 
 describe('arrangeTasks', () => {
+  it('keeps the order of ranked tasks (search results) within open and done', () => {
+    const ranked = [...tasks].reverse();
+    const { open, done } = arrangeTasks(ranked, 'all', today, { ranked: true });
+    expect(open.map((t) => t.id)).toEqual([
+      'next-year',
+      'today-early',
+      'overdue',
+      'today-late',
+      'fri',
+      'no-date',
+    ]);
+    expect(done.map((t) => t.id)).toEqual(['done-undated', 'done-past', 'done-today']);
+    expect(arrangeTasks(ranked, 'today', today, { ranked: true }).open.map((t) => t.id)).toEqual([
+      'today-early',
+      'overdue',
+      'today-late',
+    ]);
+  });
+
   it('All tasks: open by due day (none last), then created; done apart, latest first', () => {
     expect(ids('all')).toEqual({
       open: ['overdue', 'today-late', 'today-early', 'fri', 'next-year', 'no-date'],
@@ -96,6 +115,11 @@ describe('newTask', () => {
     expect(shown('Buy milk', { view: 'upcoming' })).toBe(false);
     expect(shown('Buy milk tomorrow', { view: 'upcoming' })).toBe(true);
     expect(shown('Buy milk #work', { projectId: 'p-other' })).toBe(false);
+    // A search shows it when its title has the words, the last one as a prefix, accents folded.
+    expect(shown('Buy oat milk', { search: 'mil' })).toBe(true);
+    expect(shown('Café crème', { search: 'cafe' })).toBe(true);
+    expect(shown('Buy milk', { search: 'bread' })).toBe(false);
+    expect(shown('Buy milk', { search: '(' })).toBe(true); // no word: no search
   });
 });
 

@@ -59,11 +59,15 @@ export interface ArrangedTasks<T> {
   done: T[];
 }
 
-/** The tasks of `view` on day `today`, ordered for the list. */
+/**
+ * The tasks of `view` on day `today`, ordered for the list. `ranked` tasks (search results, best match first)
+ * keep their order within the open ones and within the done ones.
+ */
 export function arrangeTasks<T extends ViewedTask>(
   tasks: readonly T[],
   view: TaskView,
   today: number,
+  { ranked = false }: { ranked?: boolean } = {},
 ): ArrangedTasks<T> {
   const open: { task: T; due: number }[] = [];
   const done: T[] = [];
@@ -73,6 +77,7 @@ export function arrangeTasks<T extends ViewedTask>(
     if (task.status === 'done') done.push(task);
     else open.push({ task, due: due ?? Number.POSITIVE_INFINITY });
   }
+  if (ranked) return { open: open.map((o) => o.task), done };
   open.sort(
     (a, b) =>
       a.due - b.due ||

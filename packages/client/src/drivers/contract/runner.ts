@@ -18,6 +18,11 @@ export interface DriverFixture {
    * are skipped without it.
    */
   vanish?(driver: SqliteDriver): void | Promise<void>;
+  /**
+   * Whether this SQLite build has FTS5 (default true). False only for a build known to lack it (expo-sqlite's
+   * web build): the schema case then checks the engine's fallback instead of the index.
+   */
+  fts5?: boolean;
 }
 
 /** What one case gets: a fresh database with tables `t (id INTEGER PRIMARY KEY, v)` and `u (k TEXT PRIMARY KEY, n INTEGER NOT NULL)`. */
@@ -27,6 +32,8 @@ export interface CaseContext {
   reopen(): Promise<SqliteDriver>;
   /** The fixture's `vanish` (present when the case `needs: 'vanish'`). */
   vanish(driver: SqliteDriver): Promise<void>;
+  /** Whether the build has FTS5, as the fixture says. */
+  fts5: boolean;
 }
 
 /** One contract case: a name, what it needs of the fixture, and its body (throws on failure). */
@@ -70,7 +77,7 @@ export async function runCase(fixture: DriverFixture, c: ContractCase): Promise<
     const db = await reopen();
     await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v)');
     await db.exec('CREATE TABLE u (k TEXT PRIMARY KEY, n INTEGER NOT NULL)');
-    await c.run({ db, reopen, vanish: async (d) => fixture.vanish?.(d) });
+    await c.run({ db, reopen, vanish: async (d) => fixture.vanish?.(d), fts5: fixture.fts5 ?? true });
     return done({ status: 'passed' });
   } catch (e: unknown) {
     const err = e instanceof Error ? e : new Error(String(e));
