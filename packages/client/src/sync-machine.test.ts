@@ -146,6 +146,18 @@ describe('sync machine: failures and the one retry policy', () => {
     expect(runs(feed(s, [1500, { type: 'connectivity', online: true }]).effects)).toBe(1);
   });
 
+  it('a reconnect after a long offline streak starts the backoff over: a failure right then retries soon', () => {
+    let s = feed(resting(), [0, { type: 'poke' }]).state;
+    for (let i = 0; i < 8; i++) s = feed(s, [0, failure('offline')], [0, { type: 'sync-now' }]).state;
+    s = feed(s, [0, failure('offline')]).state;
+    expect(s.phase).toEqual({ name: 'offline', retryAt: 60_000 });
+    const back = feed(s, [5_000, { type: 'connectivity', online: true }]);
+    expect(runs(back.effects)).toBe(1);
+    s = feed(back.state, [5_000, failure('server-unreachable')]).state;
+    expect(s.failures).toBe(1);
+    expect(s.phase).toEqual({ name: 'offline', retryAt: 6_000 });
+  });
+
   it('backoff is capped', () => {
     let s = feed(resting(), [0, { type: 'poke' }]).state;
     for (let i = 0; i < 10; i++) s = feed(s, [0, failure('offline')], [0, { type: 'sync-now' }]).state;

@@ -205,8 +205,12 @@ function transition(s: MachineState, i: MachineInput): MachineState {
     case 'timer':
       return i.timer === 'round' ? onRoundTimer(s, i.at) : onStreamTimer(s);
     case 'poke':
+      return request(s, 'soft');
     case 'connectivity':
-      return i.type === 'connectivity' && !i.online ? s : request(s, 'soft');
+      if (!i.online) return s;
+      // A network that comes back is a new start: a round that fails right then (the first requests after a
+      // reconnect often do) retries after the first backoff step, not after the long wait the offline streak built.
+      return request(s.phase.name === 'offline' ? { ...s, failures: 0 } : s, 'soft');
     case 'sync-now':
       return request(s, 'hard');
     case 'foreground':
