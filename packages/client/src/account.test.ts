@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeDriver } from './drivers/node/index.ts';
 import type { Engine } from './engine.ts';
 import { ClientError } from './errors.ts';
-import { openDevice, tempDir } from './testing/index.ts';
+import { devicesOfOneAccount, openDevice, tempDir } from './testing/index.ts';
 
 /** `changePassword` and `deleteAccount` against the real in-process server (PROTOCOL.md Account). */
 
@@ -29,17 +29,10 @@ async function refreshToken(i: number): Promise<string> {
   return r!.value;
 }
 
-async function devices(count: number): Promise<{ email: string; engines: Engine[] }> {
-  const email = `account${Date.now()}${n++}@example.com`;
-  const engines: Engine[] = [];
-  for (let i = 0; i < count; i++) {
-    const e = await openDevice(file(i), server.url);
-    if (i === 0) await e.signup(email, PASSWORD);
-    else await e.login(email, PASSWORD);
-    engines.push(e);
-  }
-  return { email, engines };
-}
+const devices = (count: number) => {
+  n++;
+  return devicesOfOneAccount(server.url, count, file, { prefix: 'account', password: PASSWORD });
+};
 
 const failure = (p: Promise<unknown>) =>
   p.then(

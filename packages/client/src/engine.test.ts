@@ -1,7 +1,7 @@
 import { startTestServer, type TestServer } from '@selftracker/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from './engine.ts';
-import { openDevice, tempDir } from './testing/index.ts';
+import { devicesOfOneAccount, tempDir } from './testing/index.ts';
 
 let server: TestServer;
 const dir = tempDir();
@@ -14,17 +14,11 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function devices(count: number): Promise<Engine[]> {
-  const email = `dev${Date.now()}${n++}@example.com`;
-  const out: Engine[] = [];
-  for (let i = 0; i < count; i++) {
-    const e = await openDevice(`${dir.path}/d${n}-${i}.db`, server.url);
-    if (i === 0) await e.signup(email, 'password123');
-    else await e.login(email, 'password123');
-    out.push(e);
-  }
-  return out;
-}
+const devices = async (count: number): Promise<Engine[]> => {
+  n++;
+  return (await devicesOfOneAccount(server.url, count, (i) => `${dir.path}/d${n}-${i}.db`, { prefix: 'dev' }))
+    .engines;
+};
 
 describe('two devices of one user', () => {
   it('offline edits on each converge after sync in any order', async () => {

@@ -2,7 +2,7 @@ import { startTestServer, type TestServer } from '@selftracker/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, ImportInput } from './engine.ts';
 import { ClientError } from './errors.ts';
-import { openDevice, tempDir } from './testing/index.ts';
+import { devicesOfOneAccount, tempDir } from './testing/index.ts';
 
 /** `Engine.importRows`: rows under their own ids, all or nothing, idempotent here and across devices. */
 
@@ -17,17 +17,12 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function devices(count: number): Promise<Engine[]> {
-  const email = `import${Date.now()}${n++}@example.com`;
-  const out: Engine[] = [];
-  for (let i = 0; i < count; i++) {
-    const e = await openDevice(`${dir.path}/d${n}-${i}.db`, server.url);
-    if (i === 0) await e.signup(email, 'password123');
-    else await e.login(email, 'password123');
-    out.push(e);
-  }
-  return out;
-}
+const devices = async (count: number): Promise<Engine[]> => {
+  n++;
+  return (
+    await devicesOfOneAccount(server.url, count, (i) => `${dir.path}/d${n}-${i}.db`, { prefix: 'import' })
+  ).engines;
+};
 
 const P = '0190aaaa-0000-7000-8000-000000000001';
 const T1 = '0190aaaa-0000-7000-8000-000000000002';
