@@ -42,4 +42,5 @@ export { localChecksums } from './sync-rows.ts';
 export type { SyncReport } from './syncer.ts';
 export { type StartTimerInput, Timers } from './timers.ts';
 export * from './token-store.ts';
+export * from './transfer.ts';
 export { createTransport, type FetchLike, type Transport } from './transport.ts';
