@@ -124,6 +124,15 @@ describe('the Account dialog in Chromium', () => {
     expect(time.name).toMatch(/^selftracker-time-.*\.csv$/);
     expect(time.text.split('\r\n')[1]).toMatch(new RegExp(`^${file.timers[0]!.id},.*,${call.id},`));
 
+    // Offline the export does not wait for a sync: it is this device's copy, and says so.
+    await a.context.setOffline(true);
+    const offline = JSON.parse((await download(page, 'Export data')).text) as ExportJson;
+    expect(offline.tasks).toHaveLength(2);
+    await expect
+      .poll(() => dialog(page).getByRole('status').textContent(), poll)
+      .toContain("Could not sync first (offline): exported this device's copy.");
+    await a.context.setOffline(false);
+
     await page.keyboard.press('Escape');
     expect(await dialog(page).count()).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Account');

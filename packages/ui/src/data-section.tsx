@@ -37,7 +37,7 @@ export function DataSection({ engine }: { engine: Engine }) {
       const note = await syncFirst(engine, online);
       const file = await buildFile(engine, kind);
       downloadFile(file);
-      return `Exported ${file.summary} to ${file.name}.${note ? ` ${note}.` : ''}`;
+      return `Exported ${file.summary} to ${file.name}.${note ? ` Could not sync first (${note}): exported this device's copy.` : ''}`;
     });
 
   const onImport = (input: HTMLInputElement) => {
@@ -49,7 +49,7 @@ export function DataSection({ engine }: { engine: Engine }) {
         // A sync first: a row another device changed since the export is then known here as newer, and kept.
         const note = await syncFirst(engine, online);
         const said = describeImport(await importFile(engine, file.name, text));
-        return note ? `${said} ${note}; it syncs when it can.` : said;
+        return note ? `${said} Could not sync first (${note}): the import syncs when it can.` : said;
       } finally {
         input.value = '';
       }

@@ -32,11 +32,12 @@ export const describeRows = (f: Pick<ExportFile, 'projects' | 'tasks' | 'timers'
   );
 
 /**
- * A sync round first when the device is online, so the file holds what the server has; never blocks the export:
- * a failure (or a round longer than `timeoutMs`) comes back as a sentence, and the device's copy is used.
+ * A sync round first when the device is online, so the file holds what the server has; never blocks the work:
+ * `null` when it synced, else why not ("offline", "could not sync: …", or a round longer than `timeoutMs`), and
+ * the device's copy is used.
  */
 export async function syncFirst(engine: Engine, online: boolean, timeoutMs = 8000): Promise<string | null> {
-  if (!online) return "Offline: this is this device's copy";
+  if (!online) return 'offline';
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('the sync took too long')), timeoutMs);
@@ -45,7 +46,7 @@ export async function syncFirst(engine: Engine, online: boolean, timeoutMs = 800
     await Promise.race([engine.sync(), late]);
     return null;
   } catch (e: unknown) {
-    return `Could not sync first (${messageOf(e)}): this is this device's copy`;
+    return `could not sync: ${messageOf(e)}`;
   } finally {
     clearTimeout(timer);
   }
