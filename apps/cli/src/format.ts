@@ -54,29 +54,5 @@ export function table(rows: string[][]): string {
 
 export const syncMark = (e: Entity) => (e.synced ? '' : '*');
 
-const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
-
-/** Local time as ISO 8601 with its offset: `2026-03-01T09:05:00+01:00`. */
-export function isoLocal(ms: number): string {
-  const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
-  const zone = `${off < 0 ? '-' : '+'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
-  return `${formatDate(ms)}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
-}
-
-/** One CSV record (RFC 4180): a field holding a comma, quote, CR or LF is quoted, quotes doubled. */
-export function csvRecord(fields: readonly (string | number | null)[]): string {
-  return fields
-    .map((f) => {
-      const s = f === null ? '' : String(f);
-      return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-    })
-    .join(',');
-}
-
-/** A CSV document: a header record, then the rows, each line ended by CRLF (RFC 4180). */
-export const csv = (header: readonly string[], rows: readonly (readonly (string | number | null)[])[]) =>
-  [header, ...rows].map((r) => `${csvRecord(r)}\r\n`).join('');
-
 /** "1 task", "3 tasks" (nouns of this CLI: add -s). */
 export const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -1,143 +1,35 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ClientError, type Engine } from '@selftracker/client';
-import { ENTITIES, ENTITY_NAMES, type EntityName, isUuid, type Row } from '@selftracker/core';
-import { z } from 'zod';
+import {
+  buildExport,
+  ClientError,
+  type Engine,
+  type ExportFile,
+  exportCsv,
+  exportText,
+  parseExport,
+} from '@selftracker/client';
+import { ENTITY_NAMES, type EntityName } from '@selftracker/core';
 import { allow, type Options, oneOf, UsageError } from './args.ts';
 import type { Io } from './commands.ts';
-import { count, csv, formatDate, isoLocal } from './format.ts';
+import { count } from './format.ts';
 import { signedIn, syncIfSignedIn, syncRound } from './sync.ts';
 
-/** The `format` field of an export file, and the version of its shape. */
-export const EXPORT_FORMAT = 'selftracker-export';
-export const EXPORT_VERSION = 1;
-
-/**
- * An export file (version 1): every live project, task and timer of the account as this device has them
- * (after a sync when it could), each with its full `id` and the protocol's field names and values.
- */
-export interface ExportFile {
-  format: typeof EXPORT_FORMAT;
-  version: typeof EXPORT_VERSION;
-  /** ms epoch */
-  exported_at: number;
-  /** The signed-in email, or null for a device that never signed in. */
-  account: string | null;
-  projects: Row<'projects'>[];
-  tasks: Row<'tasks'>[];
-  timers: Row<'timers'>[];
-}
-
-/** A row of `entity` as a file holds it: the registry's field schemas (required ones required), and its id. */
-function rowSchema(entity: EntityName) {
-  const fields = Object.fromEntries(
-    ENTITIES[entity].fields.map((f) => [f.name, f.required ? f.schema : f.schema.optional()]),
-  );
-  return z.strictObject({
-    id: z.string().refine((s) => isUuid(s), 'must be a UUID'),
-    ...fields,
-  });
-}
-
-const fileSchema = z.strictObject({
-  format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
-  exported_at: z.number().optional(),
-  account: z.string().nullable().optional(),
-  projects: z.array(rowSchema('projects')),
-  tasks: z.array(rowSchema('tasks')),
-  timers: z.array(rowSchema('timers')),
-});
-
-/** Rows without the device-local `synced` flag. */
-const strip = <T extends { synced: boolean }>(rows: T[]): Omit<T, 'synced'>[] =>
-  rows.map(({ synced: _, ...row }) => row);
-
 async function exportJson(engine: Engine): Promise<{ text: string; summary: string }> {
-  const account = await engine.account();
-  const file: ExportFile = {
-    format: EXPORT_FORMAT,
-    version: EXPORT_VERSION,
-    exported_at: Date.now(),
-    account: account?.email ?? null,
-    projects: strip(await engine.projects.list()),
-    tasks: strip(await engine.tasks.list()),
-    timers: strip(await engine.timers.list()),
-  };
+  const file = await buildExport(engine);
   const summary = [
     count(file.projects.length, 'project'),
     count(file.tasks.length, 'task'),
     count(file.timers.length, 'timer'),
   ].join(', ');
-  return { text: `${JSON.stringify(file, null, 2)}\n`, summary };
+  return { text: exportText(file), summary };
 }
 
-/** A due date: the local calendar date when it is local midnight (as `--due` sets it), else the full time. */
-function dueText(ms: number | null): string {
-  if (ms === null) return '';
-  return new Date(ms).setHours(0, 0, 0, 0) === ms ? formatDate(ms) : isoLocal(ms);
-}
-const time = (ms: number | null) => (ms === null ? '' : isoLocal(ms));
-
-async function exportCsv(
+async function exportCsvText(
   engine: Engine,
   what: 'tasks' | 'timers',
 ): Promise<{ text: string; summary: string }> {
-  const projects = new Map((await engine.projects.list()).map((p) => [p.id, p.name]));
-  const tasks = await engine.tasks.list();
-  const name = (id: string | null) => (id ? (projects.get(id) ?? '') : '');
-  if (what === 'tasks') {
-    const header = [
-      'id',
-      'title',
-      'status',
-      'project',
-      'project_id',
-      'due',
-      'description',
-      'created_at',
-      'updated_at',
-    ];
-    const rows = tasks.map((t) => [
-      t.id,
-      t.title,
-      t.status,
-      name(t.project_id),
-      t.project_id,
-      dueText(t.due_at),
-      t.description,
-      time(t.created_at),
-      time(t.updated_at),
-    ]);
-    return { text: csv(header, rows), summary: count(rows.length, 'task') };
-  }
-  const titles = new Map(tasks.map((t) => [t.id, t.title]));
-  const header = [
-    'id',
-    'started_at',
-    'stopped_at',
-    'seconds',
-    'task',
-    'task_id',
-    'project',
-    'project_id',
-    'note',
-    'created_at',
-    'updated_at',
-  ];
-  const rows = (await engine.timers.list()).map((t) => [
-    t.id,
-    time(t.started_at),
-    time(t.stopped_at),
-    t.stopped_at === null ? null : Math.round((t.stopped_at - t.started_at) / 1000),
-    t.task_id ? (titles.get(t.task_id) ?? '') : '',
-    t.task_id,
-    name(t.project_id),
-    t.project_id,
-    t.note,
-    time(t.created_at),
-    time(t.updated_at),
-  ]);
-  return { text: csv(header, rows), summary: count(rows.length, 'timer') };
+  const { text, rows } = await exportCsv(engine, what);
+  return { text, summary: count(rows, what === 'tasks' ? 'task' : 'timer') };
 }
 
 /** Writes `text` to `path` whole or not at all (a temporary file renamed over it), readable by the owner only. */
@@ -161,20 +53,11 @@ export async function exportCommand(engine: Engine, io: Io, args: string[], o: O
   if (account?.signedIn)
     await syncIfSignedIn(engine, { ok: () => {}, failed: note }, "exporting this device's copy");
   else note("not signed in: exporting this device's copy");
-  const { text, summary } = format === 'json' ? await exportJson(engine) : await exportCsv(engine, what);
+  const { text, summary } = format === 'json' ? await exportJson(engine) : await exportCsvText(engine, what);
   if (o.out === undefined) return io.write(text);
   if (o.out === '') throw new UsageError('--out: missing FILE');
   writeWhole(o.out, text);
   io.out(`Exported ${summary} to ${o.out}`);
-}
-
-/** The first problem of a file that is not an export, as `where: what`. */
-function problemOf(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  const where = issue.path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`))
-    .join('');
-  return `${where || 'file'}: ${issue.message}`;
 }
 
 /** Reads and checks an export file; anything wrong is one `invalid_input` sentence naming where. */
@@ -189,27 +72,7 @@ export function readExport(path: string): ExportFile {
       `cannot read ${path}${code === 'ENOENT' ? ': no such file' : `: ${code ?? e}`}`,
     );
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e: unknown) {
-    throw new ClientError('invalid_input', `${path} is not JSON (${e instanceof Error ? e.message : e})`);
-  }
-  const head = raw as { format?: unknown; version?: unknown } | null;
-  if (head?.format !== EXPORT_FORMAT)
-    throw new ClientError(
-      'invalid_input',
-      `${path} is not a selftracker export (want "format": "${EXPORT_FORMAT}")`,
-    );
-  if (typeof head.version === 'number' && head.version > EXPORT_VERSION)
-    throw new ClientError(
-      'invalid_input',
-      `${path} is export version ${head.version}; this selftracker reads version ${EXPORT_VERSION}: update it`,
-    );
-  const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ClientError('invalid_input', `${path}: ${problemOf(parsed.error)}; nothing imported`);
-  return parsed.data as unknown as ExportFile;
+  return parseExport(text, path);
 }
 
 /** `import FILE`: checks the file, syncs first when signed in, writes it in one transaction, then syncs. */

@@ -100,3 +100,25 @@ describe('deleteAccount', () => {
     await Promise.all([a.close(), b.close(), fresh.close()]);
   });
 });
+
+describe('wipeLocal', () => {
+  it('after deleteAccount empties every table of this device; the file reopens as a new, empty device', async () => {
+    const { engines } = await devices(1);
+    const a = engines[0]!;
+    const project = await a.projects.create({ name: 'Home' });
+    await a.tasks.create({ title: 'gone', project_id: project.id });
+    await a.deleteAccount(PASSWORD);
+    await a.wipeLocal();
+    await a.close();
+    const db = openNodeDriver(file(0));
+    for (const table of ['projects', 'tasks', 'timers', 'sync_queue', 'row_versions'])
+      expect(await db.query(`SELECT * FROM ${table}`), table).toEqual([]);
+    // Only the clock survives: close() stores it after the wipe, and it never goes backwards.
+    expect(await db.query('SELECT key FROM sync_state')).toEqual([{ key: 'hlc' }]);
+    await db.close();
+    const again = await openDevice(file(0), server.url);
+    expect(await again.account()).toBeNull();
+    expect(await again.tasks.list()).toEqual([]);
+    await again.close();
+  });
+});

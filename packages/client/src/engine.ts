@@ -297,6 +297,21 @@ export class Engine {
     this.#scheduler.send({ type: 'signed-out' });
   }
 
+  /**
+   * Empties this device's database, for a platform that cannot remove the file itself (the web app's OPFS pool,
+   * the desktop's plugin-owned file): every row, queued operation, version and the session state go in one
+   * transaction, then the file is compacted. Background sync stops first; close the engine after.
+   */
+  async wipeLocal(): Promise<void> {
+    await this.stop();
+    await this.#tokens.save({ access_token: null, refresh_token: null });
+    await this.#driver.transaction(async (tx) => {
+      for (const table of [...ENTITY_NAMES, 'sync_queue', 'row_versions', 'sync_state'])
+        await tx.exec(`DELETE FROM ${table}`);
+    });
+    await this.#driver.exec('VACUUM').catch(() => {});
+  }
+
   // ---------------------------------------------------------------- import
 
   /**

@@ -53,4 +53,5 @@ export type { SyncReport } from './syncer.ts';
 export { Tasks } from './tasks.ts';
 export { type StartTimerInput, Timers } from './timers.ts';
 export * from './token-store.ts';
+export * from './transfer.ts';
 export { createTransport, type FetchLike, type Transport } from './transport.ts';

@@ -168,6 +168,28 @@ export class AppController {
     this.#set(notice ? { kind: 'signed-out', notice } : { kind: 'signed-out' });
   }
 
+  /**
+   * Deletes the account on the server (PROTOCOL.md Account; a wrong `password` throws "wrong password" and changes
+   * nothing), then signs this device out. `keepLocal` leaves this user's database as a signed-out local copy;
+   * otherwise it is emptied through the engine (the platforms cannot all remove an open file: the web app's OPFS
+   * pool, the desktop's plugin-owned file), leaving an empty file that a later sign-in of that id would start from.
+   */
+  async deleteAccount(password: string, keepLocal: boolean): Promise<void> {
+    const owned = this.#owned;
+    if (!owned) throw new Error('not signed in');
+    const { engine, email } = owned.session;
+    await engine.deleteAccount(password);
+    if (!keepLocal) await engine.wipeLocal();
+    this.env.storage.removeItem(CURRENT_USER_KEY);
+    await this.#close();
+    this.#set({
+      kind: 'signed-out',
+      notice: keepLocal
+        ? `Deleted the account ${email}. This device keeps a signed-out copy of its data.`
+        : `Deleted the account ${email} and wiped its data from this device.`,
+    });
+  }
+
   /** "Use here": asks the tab that owns the database to hand it over, then opens it here. */
   async takeOverHere(): Promise<void> {
     const s = this.#state;

@@ -71,6 +71,7 @@ export function AppRoot({ controller }: { controller: AppController }) {
             session={state.session}
             onSignOut={() => void controller.signOut()}
             onSignInAgain={() => void controller.signOut(SIGN_IN_AGAIN)}
+            onDeleteAccount={(password, keepLocal) => controller.deleteAccount(password, keepLocal)}
           />
         </SelfTrackerProvider>
       );

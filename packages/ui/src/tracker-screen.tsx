@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { AccountDialog } from './account-dialog.tsx';
 import type { OpenSession } from './app-controller.ts';
 import { ProjectList } from './project-list.tsx';
 import { SyncIndicator } from './sync-indicator.tsx';
@@ -6,17 +7,21 @@ import { TaskList } from './task-list.tsx';
 import { TimerHistory } from './timer-history.tsx';
 import { TimerPanel } from './timer-panel.tsx';
 
-/** The signed-in screen: header with sync status, the timer, projects, tasks and time history. */
+/** The signed-in screen: header with sync status and the Account dialog, the timer, projects, tasks and time history. */
 export function TrackerScreen({
   session,
   onSignOut,
   onSignInAgain,
+  onDeleteAccount,
 }: {
   session: OpenSession;
   onSignOut: () => void;
   onSignInAgain: () => void;
+  /** Deletes the account (AppController.deleteAccount); rejects with a sentence, e.g. "wrong password". */
+  onDeleteAccount: (password: string, keepLocal: boolean) => Promise<void>;
 }) {
   const [projectFilter, setProjectFilter] = useState('');
+  const [accountOpen, setAccountOpen] = useState(false);
   return (
     <div className="app">
       <header className="topbar">
@@ -24,11 +29,21 @@ export function TrackerScreen({
         <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignInAgain} />
         <span className="account">
           <span className="muted small email">{session.email}</span>
+          <button type="button" className="ghost" aria-haspopup="dialog" onClick={() => setAccountOpen(true)}>
+            Account
+          </button>
           <button type="button" className="ghost" onClick={onSignOut}>
             Sign out
           </button>
         </span>
       </header>
+      {accountOpen && (
+        <AccountDialog
+          session={session}
+          onClose={() => setAccountOpen(false)}
+          onDeleteAccount={onDeleteAccount}
+        />
+      )}
       <main className="layout">
         <TimerPanel />
         <aside className="side">
