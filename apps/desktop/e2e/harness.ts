@@ -345,13 +345,17 @@ export async function taskTitles(b: Browser): Promise<string[]> {
 /** The engine's pending count and state through the debug hook (`window.__selftracker`). */
 export async function engineStatus(
   b: Browser,
-): Promise<{ pending: number; state: string; userId?: string } | null> {
+): Promise<{ pending: number; state: string; lastSyncedAt: number | null } | null> {
   return b.execute(() => {
     const hook = (
-      window as unknown as { __selftracker?: { engine?: { status: { pending: number; state: string } } } }
+      window as unknown as {
+        __selftracker?: {
+          engine?: { status: { pending: number; state: string; lastSyncedAt: number | null } };
+        };
+      }
     ).__selftracker;
     const s = hook?.engine?.status;
-    return s ? { pending: s.pending, state: s.state } : null;
+    return s ? { pending: s.pending, state: s.state, lastSyncedAt: s.lastSyncedAt } : null;
   });
 }
 
