@@ -191,6 +191,19 @@ describe('quick add and task views in Chromium', () => {
     expect(d.errors).toEqual([]);
   });
 
+  it('has one h1, and a skip link first in the tab order that goes straight to New task', async () => {
+    const { page } = d;
+    await page.reload();
+    await page.getByLabel('New task').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).allTextContents()).toEqual(['SelfTracker']);
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to tasks' });
+    expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await page.getByLabel('New task').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(d.errors).toEqual([]);
+  });
+
   it('fits a phone screen', async () => {
     const { page } = d;
     await page.setViewportSize({ width: 390, height: 844 });

@@ -24,8 +24,22 @@ export function TrackerScreen({
   const [accountOpen, setAccountOpen] = useState(false);
   return (
     <div className="app">
+      {/* First in the tab order: past the header, the timer and the projects, straight to typing a task. */}
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is in-page navigation (it works without script); the click also puts the focus in the field */}
+      <a
+        className="skip-link"
+        href="#tasks-heading"
+        onClick={(e) => {
+          const input = document.querySelector<HTMLInputElement>('input[aria-label="New task"]');
+          if (!input) return;
+          e.preventDefault();
+          input.focus();
+        }}
+      >
+        Skip to tasks
+      </a>
       <header className="topbar">
-        <span className="brand">SelfTracker</span>
+        <h1 className="brand">SelfTracker</h1>
         <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignInAgain} />
         <span className="account">
           <span className="muted small email">{session.email}</span>
