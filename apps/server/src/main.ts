@@ -30,7 +30,19 @@ async function main() {
     ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
   });
   const app = createWebRoutes(server.app, config.webDir, log);
-  const http = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  // Requests being handled: a shutdown waits for them even when their client has gone (the socket is closed,
+  // the handler still runs), so the database is never closed under one.
+  let handling = 0;
+  let settled: (() => void) | undefined;
+  const fetch = async (req: Request, env: unknown) => {
+    handling++;
+    try {
+      return await app.fetch(req, env);
+    } finally {
+      if (--handling === 0) settled?.();
+    }
+  };
+  const http = serve({ fetch, port: config.port, hostname: config.host }, (info) => {
     log.info(
       { port: info.port, database: db.kind },
       `SelfTracker listening on http://localhost:${info.port} (database: ${dbLabel})`,
@@ -56,7 +68,10 @@ async function main() {
     server.drain();
     const conns = http as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
     const drained = new Promise<boolean>((resolve) => {
-      http.close(() => resolve(true));
+      http.close(() => {
+        if (handling === 0) resolve(true);
+        else settled = () => resolve(true);
+      });
       conns.closeIdleConnections?.();
     });
     const idleSweep = setInterval(() => conns.closeIdleConnections?.(), 100);
