@@ -24,7 +24,7 @@ export function HoursChart({ days, label }: { days: readonly DaySummary<unknown>
     (b, d) => (d.total > (b?.total ?? 0) ? d : b),
     null,
   );
-  const summary = `Hours per day, ${label}: ${busiest ? `longest ${formatDate(busiest.date, 'medium')} with ${formatDuration(busiest.total)}` : 'no time tracked'}.`;
+  const summary = `Hours per day, ${label}: ${busiest ? `longest ${formatDate(busiest.date, 'medium')} with ${formatDuration(busiest.total)}` : 'no entries'}.`;
   const labelEvery = days.length <= 7 ? 1 : days.length <= 16 ? 2 : 7;
   return (
     <figure className="hours-chart">
