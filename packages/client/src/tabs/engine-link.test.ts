@@ -27,8 +27,14 @@ async function openTab(locks: ReturnType<typeof createFakeLocks>, id: string, fi
   const engine = await Engine.open({ driver: shared.driver, server: 'http://127.0.0.1:9' });
   const unlink = linkEngine(engine, shared);
   const changes: string[] = [];
-  engine.onChange((tables, d) => changes.push(`${tables.join(',')}:${d.source}${d.elsewhere ? ':elsewhere' : ''}`));
-  return { shared, engine, changes, close: async () => (unlink(), await engine.close()) };
+  engine.onChange((tables, d) =>
+    changes.push(`${tables.join(',')}:${d.source}${d.elsewhere ? ':elsewhere' : ''}`),
+  );
+  const close = async () => {
+    unlink();
+    await engine.close();
+  };
+  return { shared, engine, changes, close };
 }
 
 describe('engines in several tabs', () => {
