@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openNodeDriver } from '../drivers/node/index.ts';
 import { Engine } from '../engine.ts';
 import { createFakeLocks, tempDir } from '../testing/index.ts';
@@ -52,6 +52,13 @@ describe('engines in several tabs', () => {
     await until(() => one.engine.status.pending === 1);
     await until(() => two.engine.status.pending === 1);
     expect(two.engine.status.phase).toBe(one.engine.status.phase);
+
+    // "Sync now" in tab two runs the round in tab one (no server here: it fails there, and the failure comes back).
+    const ownerSync = vi.spyOn(one.engine, 'sync');
+    const asked = two.engine.sync().catch((e: unknown) => e);
+    expect(await asked).toBeInstanceOf(Error);
+    expect(ownerSync).toHaveBeenCalledTimes(1);
+    ownerSync.mockRestore();
 
     await one.engine.tasks.update(task.id, { status: 'done' });
     await until(() => two.changes.includes('tasks:local:elsewhere'));
