@@ -32,28 +32,31 @@ export function SectionTabs({ selected, onSelect }: { selected: Section; onSelec
     refs.current[to]?.focus();
   };
   return (
-    <div className="section-tabs" role="tablist" aria-label="Sections" onKeyDown={onKeyDown}>
-      {SECTIONS.map((s, i) => (
-        <button
-          key={s.id}
-          ref={(el) => {
-            refs.current[i] = el;
-          }}
-          type="button"
-          role="tab"
-          id={`tab-${s.id}`}
-          aria-selected={selected === s.id}
-          aria-controls={`section-${s.id}`}
-          tabIndex={selected === s.id ? 0 : -1}
-          className="section-tab"
-          onClick={() => onSelect(s.id)}
-        >
-          <span className="section-icon" aria-hidden="true">
-            {s.icon}
-          </span>
-          {s.label}
-        </button>
-      ))}
-    </div>
+    // A navigation landmark around the tablist: all content sits in a landmark (axe "region").
+    <nav aria-label="Sections">
+      <div className="section-tabs" role="tablist" aria-label="Sections" onKeyDown={onKeyDown}>
+        {SECTIONS.map((s, i) => (
+          <button
+            key={s.id}
+            ref={(el) => {
+              refs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${s.id}`}
+            aria-selected={selected === s.id}
+            aria-controls={`section-${s.id}`}
+            tabIndex={selected === s.id ? 0 : -1}
+            className="section-tab"
+            onClick={() => onSelect(s.id)}
+          >
+            <span className="section-icon" aria-hidden="true">
+              {s.icon}
+            </span>
+            {s.label}
+          </button>
+        ))}
+      </div>
+    </nav>
   );
 }
