@@ -70,6 +70,11 @@ export class Syncer {
   #unechoed = new Set<string>();
   /** This round's pull started from the beginning: it read the server's whole state. */
   #fullPull = false;
+  /**
+   * Whether this round's last push answer carried a pull page: `done` when it held everything after the cursor
+   * (the round's pull is then skipped), `more` when more pages follow, `no` without one.
+   */
+  #pulled: 'no' | 'more' | 'done' = 'no';
   /** An earlier round had acknowledgements and ended before confirming they all came back. */
   #dueBefore = false;
   /** The signed-in session's requests (shared with the engine's account calls: one refresh at a time). */
@@ -106,6 +111,7 @@ export class Syncer {
     };
     this.#unechoed.clear();
     this.#fullPull = false;
+    this.#pulled = 'no';
     this.#dueBefore = (await getState(this.driver, 'verify_due')) !== undefined;
     stage('pushing');
     await this.push(report);
@@ -136,9 +142,19 @@ export class Syncer {
           hlc: o.hlc,
         })),
       };
-      let r: HttpResult<PushResponse>;
+      // From a stored cursor (no resync under way), the answer also carries the pull page after it: a round that
+      // pushed then needs no pull request of its own (an older server ignores the parameter).
+      const cursor = (await getState(this.driver, 'resync'))
+        ? undefined
+        : await getState(this.driver, 'cursor');
+      const q = cursor ? `?pull_cursor=${encodeURIComponent(cursor)}&pull_limit=${PULL_LIMIT}` : '';
+      let r: HttpResult<PushResponse & { pull?: PullResponse }>;
       try {
-        r = await this.session.authed<PushResponse>('POST', '/v1/sync/push', body);
+        r = await this.session.authed<PushResponse & { pull?: PullResponse }>(
+          'POST',
+          `/v1/sync/push${q}`,
+          body,
+        );
         if (r.status !== 200) throw errorFromResponse(r);
       } catch (e: unknown) {
         await this.#noteFailure(ops, e);
@@ -152,6 +168,11 @@ export class Syncer {
       );
       await this.#applyResults(ops, r.body, report);
       report.pushed += ops.length;
+      const page = r.body.pull;
+      if (page && cursor) {
+        await this.#takePage(report, page, r.headers);
+        this.#pulled = page.has_more ? 'more' : 'done';
+      } else this.#pulled = 'no';
     }
   }
 
@@ -236,6 +257,8 @@ export class Syncer {
 
   /** Pulls every page after the stored cursor (or from the start); `410` starts over (keeping the outbox). */
   async pull(report: SyncReport): Promise<void> {
+    // The last push's answer carried everything after the cursor: nothing is left to ask for.
+    if (this.#pulled === 'done') return;
     const cursor = await getState(this.driver, 'cursor');
     if (!cursor) this.#fullPull = true;
     if ((await this.#pages(report, cursor, undefined, undefined)) === 'reset') {
@@ -294,23 +317,30 @@ export class Syncer {
       if (r.status === 410 && !only) return 'reset';
       if (r.status !== 200) throw errorFromResponse(r);
       const page = r.body;
-      this.#see(page.changes, r.headers);
-      const changes = page.changes.filter((c) => ENTITIES[c.entity] && (!only || only.has(c.entity)));
-      for (const c of changes) {
-        seen?.add(`${c.entity}:${c.entity_id}`);
-        if (restore && versionAbove(c.version, restore.newest)) restore.newest = c.version;
-      }
-      const { touched, rows } = await this.#applyPage(
-        changes,
-        only ? undefined : page,
-        restore?.stamp,
-        report,
-      );
-      report.pulled += page.changes.length;
-      if (touched.length) this.hooks.committed(touched, rows);
+      await this.#takePage(report, page, r.headers, only, seen, restore);
       cursor = page.cursor;
       if (!page.has_more) return 'done';
     }
+  }
+
+  /** Applies one pulled page (from a pull, or carried by a push's answer) and tells the listeners. */
+  async #takePage(
+    report: SyncReport,
+    page: PullResponse,
+    headers: Headers,
+    only?: ReadonlySet<EntityName>,
+    seen?: Set<string>,
+    restore?: { stamp: Stamp; newest: string },
+  ): Promise<void> {
+    this.#see(page.changes, headers);
+    const changes = page.changes.filter((c) => ENTITIES[c.entity] && (!only || only.has(c.entity)));
+    for (const c of changes) {
+      seen?.add(`${c.entity}:${c.entity_id}`);
+      if (restore && versionAbove(c.version, restore.newest)) restore.newest = c.version;
+    }
+    const { touched, rows } = await this.#applyPage(changes, only ? undefined : page, restore?.stamp, report);
+    report.pulled += page.changes.length;
+    if (touched.length) this.hooks.committed(touched, rows);
   }
 
   /** Applies pulled rows in one transaction, rebasing pending operations on top; stores the cursor of `page`. */

@@ -22,6 +22,7 @@ import type { Database } from './db/database.ts';
 import { BODY_TIMEOUT_VAR, ClientGone, limitBody, readJson, readJsonAsSent, singleQuery } from './http.ts';
 import { openApiDocument } from './openapi.ts';
 import { type AuthService, createAuthService } from './services/auth.ts';
+import { decodeCursor } from './services/cursor.ts';
 import { openEventStream } from './services/events.ts';
 import { createPokeHub } from './services/pokes.ts';
 import { type PruneResult, prune } from './services/prune.ts';
@@ -214,25 +215,42 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   // Sync
   app.use('/v1/sync/*', bearer);
   app.post('/v1/sync/push', limitBody, async (c) => {
+    // `?pull_cursor=` (and `pull_limit`): the answer also carries the pull page from that cursor, read after the
+    // push committed, so a round that pushed costs one round trip (packages/server/README.md). Checked before
+    // anything is written; other query parameters are ignored, as before this addition.
+    const { pull_cursor, pull_limit } = singleQuery(c);
+    const alsoPull = pull_cursor !== undefined;
+    const after = pull_cursor === '' ? undefined : pull_cursor;
+    if (alsoPull) decodeCursor(after);
+    const n = pullLimit(pull_limit, 'pull_limit');
     const req = await readJsonAsSent(c, pushRequestSchema, isPushRequest);
     if (req.ops.length > MAX_OPS_PER_PUSH) {
       throw new ProtocolError('payload_too_large', `at most ${MAX_OPS_PER_PUSH} operations per push`);
     }
-    await userLimits.push(c.get('userId'), req);
-    return c.json(await syncService.push(c.get('userId'), req));
+    const userId = c.get('userId');
+    await userLimits.push(userId, req);
+    const result = await syncService.push(userId, req);
+    if (!alsoPull) return c.json(result);
+    let page: string | undefined;
+    try {
+      await userLimits.pull(userId);
+      page = await syncService.pull(userId, after, n);
+    } catch (e: unknown) {
+      // The push is committed and must be answered: without `pull` the client pulls on its own, and meets the
+      // 410 or 429 there.
+      if (!ProtocolError.is(e))
+        log.warn({ req_id: c.get('requestId'), err: toError(e) }, 'push: the pull part failed');
+    }
+    if (page === undefined) return c.json(result);
+    const head = JSON.stringify(result);
+    return c.body(`${head.slice(0, -1)},"pull":${page}}`, 200, { 'content-type': 'application/json' });
   });
   app.get('/v1/sync/pull', async (c) => {
     const { cursor, limit, ...rest } = singleQuery(c);
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined)
       throw new ProtocolError('invalid_request', `${unknown}: unknown query parameter`);
-    let n = DEFAULT_PULL_LIMIT;
-    if (limit !== undefined) {
-      n = /^\d{1,5}$/.test(limit) ? Number(limit) : 0;
-      if (n < 1 || n > MAX_PULL_LIMIT) {
-        throw new ProtocolError('invalid_request', `limit: must be an integer 1..${MAX_PULL_LIMIT}`);
-      }
-    }
+    const n = pullLimit(limit, 'limit');
     await userLimits.pull(c.get('userId'));
     const body = await syncService.pull(c.get('userId'), cursor, n);
     return c.body(body, 200, { 'content-type': 'application/json' });
@@ -272,6 +290,16 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
       await hub.close();
     },
   };
+}
+
+/** The page size of a pull (`limit`, or a push's `pull_limit`): an integer 1..MAX_PULL_LIMIT, default 1000. */
+function pullLimit(limit: string | undefined, name: string): number {
+  if (limit === undefined) return DEFAULT_PULL_LIMIT;
+  const n = /^\d{1,5}$/.test(limit) ? Number(limit) : 0;
+  if (n < 1 || n > MAX_PULL_LIMIT) {
+    throw new ProtocolError('invalid_request', `${name}: must be an integer 1..${MAX_PULL_LIMIT}`);
+  }
+  return n;
 }
 
 /** Undefined when `select 1` answers within `timeoutMs`, else the error (for the readiness endpoint). */

@@ -76,15 +76,23 @@ const opResultSchema = z.union([
   }),
 ]);
 
-export const pushResponseSchema = z
-  .strictObject({ results: z.array(opResultSchema), version })
-  .meta({ description: 'One result per operation, in the order of `ops`.' });
-
 export const pullResponseSchema = z.strictObject({
   changes: z.array(changeSchema),
   cursor: z.string().meta({ pattern: CURSOR_PATTERN }),
   has_more: z.boolean(),
 });
+
+export const pushResponseSchema = z
+  .strictObject({
+    results: z.array(opResultSchema),
+    version,
+    pull: pullResponseSchema.optional().meta({
+      description:
+        'Only when the push asked for it with `pull_cursor`: the pull page from that cursor, read after the push ' +
+        'committed (absent when that pull would have been refused: the client then pulls on its own).',
+    }),
+  })
+  .meta({ description: 'One result per operation, in the order of `ops`.' });
 
 const entitySum = z.strictObject({
   count: z.int().min(0),

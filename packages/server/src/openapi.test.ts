@@ -268,6 +268,55 @@ describe('responses conform to the document', () => {
     expect((await call('POST', url, { token, body: '{}', headers: plain })).status).toBe(415);
   });
 
+  it('push that also pulls (?pull_cursor=): the page after the cursor, read after the push; a bad one writes nothing', async () => {
+    const u = await http.signup();
+    const token = u.access_token;
+    const op = (title: string) => newTask(randomUUID(), hlc(Date.now()), { title });
+    const first = await call('POST', '/v1/sync/push', {
+      token,
+      url: '/v1/sync/push?pull_cursor=',
+      body: { client_id: 'c', ops: [op('one')] },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.pull.changes.map((c: { data: { title: string } }) => c.data.title)).toEqual(['one']);
+    const cursor = first.body.pull.cursor;
+    const second = await call('POST', '/v1/sync/push', {
+      token,
+      url: `/v1/sync/push?pull_cursor=${cursor}&pull_limit=1`,
+      body: { client_id: 'c', ops: [op('two'), op('three')] },
+    });
+    expect(second.body.pull.changes.map((c: { data: { title: string } }) => c.data.title)).toEqual(['two']);
+    expect(second.body.pull.has_more).toBe(true);
+    // Without the parameter, the answer is as before.
+    const plainPush = await call('POST', '/v1/sync/push', { token, body: { client_id: 'c', ops: [] } });
+    expect(Object.keys(plainPush.body).sort()).toEqual(['results', 'version']);
+    // A cursor ahead of the version: the push is answered, without the pull part (the client's own pull gets 410).
+    const ahead = Buffer.from('v1:999999').toString('base64url');
+    const far = await call('POST', '/v1/sync/push', {
+      token,
+      url: `/v1/sync/push?pull_cursor=${ahead}`,
+      body: { client_id: 'c', ops: [op('four')] },
+    });
+    expect(far.status).toBe(200);
+    expect(far.body.pull).toBeUndefined();
+    // A cursor this server never issued, or a bad limit: 400 before anything is written.
+    for (const q of ['pull_cursor=nonsense!', 'pull_cursor=&pull_limit=0', 'pull_cursor=&pull_cursor=']) {
+      const bad = await call('POST', '/v1/sync/push', {
+        token,
+        url: `/v1/sync/push?${q}`,
+        body: { client_id: 'c', ops: [op('never')] },
+      });
+      expect(bad.status, q).toBe(400);
+    }
+    const all = await http.pull(token);
+    expect(all.body.changes.map((c: { data: { title: string } }) => c.data.title)).toEqual([
+      'one',
+      'two',
+      'three',
+      'four',
+    ]);
+  });
+
   it('pull pages (live rows, a tombstone, hlc on each), checksum, and refused pulls', async () => {
     const token = user.access_token;
     const page = await call('GET', '/v1/sync/pull', { token });

@@ -301,7 +301,25 @@ function operations(): Record<string, Record<string, OperationObject>> {
           'rules of `Operation` is `rejected` in the results, not a `400`.',
         tags: ['sync'],
         security: BEARER,
-        parameters: [PROTOCOL],
+        parameters: [
+          {
+            name: 'pull_cursor',
+            in: 'query',
+            required: false,
+            description:
+              'Also pull: the answer carries `pull`, the page after this cursor (empty: from the beginning), read ' +
+              'after the push committed. An addition to PROTOCOL.md version 1; older servers ignore it.',
+            schema: { type: 'string', pattern: '^([A-Za-z0-9_-]{1,40})?$' },
+          },
+          {
+            name: 'pull_limit',
+            in: 'query',
+            required: false,
+            description: `Rows in that page (default ${DEFAULT_PULL_LIMIT}).`,
+            schema: jsonSchema(pullLimitSchema),
+          },
+          PROTOCOL,
+        ],
         requestBody: body('PushRequest'),
         responses: {
           '200': ok('One result per operation.', 'PushResponse', {
