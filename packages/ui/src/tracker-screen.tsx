@@ -2,12 +2,18 @@ import { useState } from 'react';
 import { AccountDialog } from './account-dialog.tsx';
 import type { OpenSession } from './app-controller.ts';
 import { ProjectList } from './project-list.tsx';
+import { ShortcutsDialog } from './shortcuts-dialog.tsx';
 import { SyncIndicator } from './sync-indicator.tsx';
 import { TaskList } from './task-list.tsx';
 import { TimerHistory } from './timer-history.tsx';
 import { TimerPanel } from './timer-panel.tsx';
+import { UndoProvider, UndoToast } from './undo-toast.tsx';
+import { useShortcuts } from './use-shortcuts.ts';
 
-/** The signed-in screen: header with sync status and the Account dialog, the timer, projects, tasks and time history. */
+/**
+ * The signed-in screen: header with sync status, the Account and Keyboard shortcuts dialogs, the timer, projects,
+ * tasks and time history, and the undo toast (undo-toast.tsx) its lists share.
+ */
 export function TrackerScreen({
   session,
   onSignOut,
@@ -22,54 +28,78 @@ export function TrackerScreen({
 }) {
   const [projectFilter, setProjectFilter] = useState('');
   const [accountOpen, setAccountOpen] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  useShortcuts({ help: () => setShortcutsOpen(true) });
   return (
-    <div className="app">
-      {/* First in the tab order: past the header, the timer and the projects, straight to typing a task. */}
-      {/* biome-ignore lint/a11y/useValidAnchor: a skip link is in-page navigation (it works without script); the click also puts the focus in the field */}
-      <a
-        className="skip-link"
-        href="#tasks-heading"
-        onClick={(e) => {
-          const input = document.querySelector<HTMLInputElement>('input[aria-label="New task"]');
-          if (!input) return;
-          e.preventDefault();
-          input.focus();
-        }}
-      >
-        Skip to tasks
-      </a>
-      <header className="topbar">
-        <h1 className="brand">SelfTracker</h1>
-        <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignInAgain} />
-        <span className="account">
-          <span className="muted small email">{session.email}</span>
-          <button type="button" className="ghost" aria-haspopup="dialog" onClick={() => setAccountOpen(true)}>
-            Account
-          </button>
-          <button type="button" className="ghost" onClick={onSignOut}>
-            Sign out
-          </button>
-        </span>
-      </header>
-      {accountOpen && (
-        <AccountDialog
-          session={session}
-          onClose={() => setAccountOpen(false)}
-          onDeleteAccount={onDeleteAccount}
-        />
-      )}
-      <main className="layout">
-        <TimerPanel />
-        <aside className="side">
-          <ProjectList selected={projectFilter} onSelect={setProjectFilter} />
-        </aside>
-        <div className="center">
-          <TaskList projectFilter={projectFilter} onProjectFilter={setProjectFilter} />
-        </div>
-        <div className="right">
-          <TimerHistory />
-        </div>
-      </main>
-    </div>
+    <UndoProvider userId={session.userId}>
+      <div className="app">
+        {/* First in the tab order: past the header, the timer and the projects, straight to typing a task. */}
+        {/* biome-ignore lint/a11y/useValidAnchor: a skip link is in-page navigation (it works without script); the click also puts the focus in the field */}
+        <a
+          className="skip-link"
+          href="#tasks-heading"
+          onClick={(e) => {
+            const input = document.querySelector<HTMLInputElement>('input[aria-label="New task"]');
+            if (!input) return;
+            e.preventDefault();
+            input.focus();
+          }}
+        >
+          Skip to tasks
+        </a>
+        <header className="topbar">
+          <h1 className="brand">SelfTracker</h1>
+          <SyncIndicator onSyncNow={() => session.engine.sync()} onSignIn={onSignInAgain} />
+          <span className="account">
+            <span className="muted small email">{session.email}</span>
+            <button
+              type="button"
+              className="ghost shortcuts-button"
+              aria-haspopup="dialog"
+              aria-keyshortcuts="?"
+              title="Keyboard shortcuts (?)"
+              onClick={() => setShortcutsOpen(true)}
+            >
+              <span aria-hidden="true" className="shortcuts-icon">
+                ⌨
+              </span>
+              <span className="shortcuts-label">Keyboard shortcuts</span>
+            </button>
+            <button
+              type="button"
+              className="ghost"
+              aria-haspopup="dialog"
+              onClick={() => setAccountOpen(true)}
+            >
+              Account
+            </button>
+            <button type="button" className="ghost" onClick={onSignOut}>
+              Sign out
+            </button>
+          </span>
+        </header>
+        {accountOpen && (
+          <AccountDialog
+            session={session}
+            onClose={() => setAccountOpen(false)}
+            onDeleteAccount={onDeleteAccount}
+          />
+        )}
+        {shortcutsOpen && <ShortcutsDialog onClose={() => setShortcutsOpen(false)} />}
+        <main className="layout">
+          <TimerPanel />
+          <aside className="side">
+            <ProjectList selected={projectFilter} onSelect={setProjectFilter} />
+          </aside>
+          <div className="center">
+            <TaskList projectFilter={projectFilter} onProjectFilter={setProjectFilter} />
+          </div>
+          <div className="right">
+            <TimerHistory />
+          </div>
+        </main>
+        <UndoToast />
+      </div>
+    </UndoProvider>
   );
 }
