@@ -47,7 +47,8 @@ export function createDeferredDeletes({
   /** Deletes the row in the engine (a `not_found`, already deleted, counts as done). */
   remove(d: DeferredDelete): Promise<void>;
 }): DeferredDeletes {
-  let hidden: ReadonlySet<string> = new Set();
+  // Hidden from the first render: a delete a previous page left is not shown while `recover` writes it.
+  let hidden: ReadonlySet<string> = new Set(journal.load().map((d) => deleteKey(d.entity, d.id)));
   const listeners = new Set<() => void>();
   const setHidden = (key: string, on: boolean) => {
     if (hidden.has(key) === on) return;

@@ -60,10 +60,7 @@ export function TrackerScreen({
               title="Keyboard shortcuts (?)"
               onClick={() => setShortcutsOpen(true)}
             >
-              <span aria-hidden="true" className="shortcuts-icon">
-                ⌨
-              </span>
-              <span className="shortcuts-label">Keyboard shortcuts</span>
+              Keyboard shortcuts
             </button>
             <button
               type="button"
