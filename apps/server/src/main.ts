@@ -7,6 +7,8 @@ import { loadConfig } from './config.ts';
 import { createWebRoutes } from './web.ts';
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** How long a graceful shutdown waits for requests in flight. */
+const DRAIN_MS = 10_000;
 
 async function main() {
   // Everything the server writes (the JWT secret, PGlite's data directory) is for its own user alone.
@@ -28,7 +30,19 @@ async function main() {
     ...(config.corsOrigins ? { corsOrigins: config.corsOrigins } : {}),
   });
   const app = createWebRoutes(server.app, config.webDir, log);
-  const http = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  // Requests being handled: a shutdown waits for them even when their client has gone (the socket is closed,
+  // the handler still runs), so the database is never closed under one.
+  let handling = 0;
+  let settled: (() => void) | undefined;
+  const fetch = async (req: Request, env: unknown) => {
+    handling++;
+    try {
+      return await app.fetch(req, env);
+    } finally {
+      if (--handling === 0) settled?.();
+    }
+  };
+  const http = serve({ fetch, port: config.port, hostname: config.host }, (info) => {
     log.info(
       { port: info.port, database: db.kind },
       `SelfTracker listening on http://localhost:${info.port} (database: ${dbLabel})`,
@@ -49,11 +63,31 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'stopping');
     clearInterval(pruneTimer);
-    await server.close();
-    await new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      (http as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    // Graceful: not ready any more, event streams end (their clients reconnect to another instance), no new
+    // connections; requests in flight finish within DRAIN_MS, then whatever is left is cut.
+    server.drain();
+    const conns = http as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    const drained = new Promise<boolean>((resolve) => {
+      http.close(() => {
+        if (handling === 0) resolve(true);
+        else settled = () => resolve(true);
+      });
+      conns.closeIdleConnections?.();
     });
+    const idleSweep = setInterval(() => conns.closeIdleConnections?.(), 100);
+    const inTime = await Promise.race([
+      drained,
+      new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS)),
+    ]);
+    clearInterval(idleSweep);
+    if (!inTime) {
+      log.warn(
+        { drain_ms: DRAIN_MS },
+        'requests still running after the drain time: closing their connections',
+      );
+      conns.closeAllConnections?.();
+    }
+    await server.close();
     await db.close();
     log.info('stopped');
     process.exit(0);

@@ -38,7 +38,7 @@ describe('change events', () => {
     const onA = record(a);
     const onB = record(b);
     const t = await a.tasks.create({ title: 'Buy milk' });
-    expect(onA).toEqual([{ tables: ['tasks'], detail: { source: 'local' } }]);
+    expect(onA).toEqual([{ tables: ['tasks'], detail: { source: 'local', ops: 1 } }]);
     await a.sync();
     const echoed = onA.slice(1).flatMap((x) => x.detail.rows ?? []);
     expect(echoed).toEqual([

@@ -21,6 +21,13 @@ export interface ChangeDetail {
   source: 'local' | 'sync';
   /** The rows a sync round wrote, when it names them (pulled pages and rejections; not a resync's final sweep). */
   rows?: readonly ChangedRow[];
+  /** For a local write: how many outbox operations it queued. */
+  ops?: number;
+  /**
+   * Another engine on the same database made the change (another browser tab, told through
+   * `Engine.changedElsewhere`); absent for this engine's own writes and rounds.
+   */
+  elsewhere?: true;
 }
 
 /** Hears committed changes: the tables they touched (for live queries) and, for sync rounds, which rows. */

@@ -3,6 +3,7 @@ import {
   createHlcClock,
   ENTITY_NAMES,
   type EntityName,
+  formatHlc,
   type HlcClock,
   parseHlc,
   type Row,
@@ -68,6 +69,13 @@ export interface Account {
 
 export type { ChangeDetail, ChangedRow, ChangeListener } from './change-events.ts';
 
+/** Another engine that syncs for this one (`Engine.followSync`): its status, and a round on request. */
+export interface SyncLeader {
+  readonly status: SyncStatus;
+  subscribe(listener: (s: SyncStatus) => void): () => void;
+  sync(): Promise<SyncReport>;
+}
+
 /** Rows to import, per entity, with their ids (`Engine.importRows`). */
 export type ImportInput = { [E in EntityName]?: readonly Row<E>[] };
 /** Per entity: rows written (created, or overwriting an older copy) and rows left alone. */
@@ -93,6 +101,8 @@ export class Engine {
   readonly #statusListeners = new Set<(s: SyncStatus) => void>();
   readonly #changeListeners = new Set<ChangeListener>();
   #unsubscribeConnectivity: (() => void) | undefined;
+  /** Set while another engine on this database syncs for this one (`followSync`). */
+  #leader: { sync: SyncLeader; off: () => void } | undefined;
 
   private constructor(opts: EngineOptions, clientId: string, lastHlc: string | undefined, signedIn: boolean) {
     this.#driver = opts.driver;
@@ -159,8 +169,14 @@ export class Engine {
     return engine;
   }
 
+  /** The sync status: this engine's, or while it follows another engine's sync (`followSync`), that one's. */
   get status(): SyncStatus {
-    return this.#status;
+    return this.#leader?.sync.status ?? this.#status;
+  }
+
+  /** The clock's last value (HLC string), for another engine on the same database to merge (`changedElsewhere`). */
+  get hlc(): string {
+    return formatHlc(this.#clock.peek());
   }
 
   /** Subscribes to status changes; returns the unsubscribe function. */
@@ -181,7 +197,37 @@ export class Engine {
   #publish(next: SyncStatus) {
     if (sameStatus(next, this.#status)) return;
     this.#status = next;
-    for (const l of [...this.#statusListeners]) l(next);
+    if (!this.#leader) this.#notifyStatus(next);
+  }
+
+  #notifyStatus(s: SyncStatus) {
+    for (const l of [...this.#statusListeners]) l(s);
+  }
+
+  /**
+   * Lets another engine on the same database do this one's syncing (the browser tab that owns the database,
+   * for the other tabs): `status` and `subscribe` show the leader's status, `sync()` asks the leader for a round,
+   * and this engine's own loop stays off. Ends with `start()` (this engine takes over syncing) or `close()`.
+   */
+  followSync(leader: SyncLeader): void {
+    if (this.#unsubscribeConnectivity) throw new Error('followSync: this engine already syncs itself');
+    this.#leader?.off();
+    const off = leader.subscribe((s) => this.#notifyStatus(s));
+    this.#leader = { sync: leader, off };
+    this.#notifyStatus(leader.status);
+  }
+
+  /**
+   * Another engine on the same database committed a change (another browser tab): merge its clock, so this
+   * engine's next write is ordered after it, tell this engine's listeners (`detail.elsewhere` set), and for a
+   * local write while this engine syncs, count its operations and schedule a round as for a write made here.
+   */
+  changedElsewhere(tables: readonly EntityName[], detail: ChangeDetail, hlc?: string): void {
+    if (hlc) this.#clock.receive(hlc);
+    if (detail.source === 'local' && detail.ops)
+      this.#scheduler.send({ type: 'local-write', ops: detail.ops });
+    else if (detail.source === 'sync') void this.#refreshPending();
+    this.#emitChange(tables, { ...detail, elsewhere: true });
   }
 
   #emitChange(tables: readonly EntityName[], detail: ChangeDetail) {
@@ -191,7 +237,7 @@ export class Engine {
   /** A local write committed: count its operations at once (no query on the write path), tell listeners, schedule a sync. */
   #committed(tables: readonly EntityName[], ops: number) {
     this.#scheduler.send({ type: 'local-write', ops });
-    this.#emitChange(tables, { source: 'local' });
+    this.#emitChange(tables, { source: 'local', ops });
   }
 
   async #refreshPending() {
@@ -345,7 +391,7 @@ export class Engine {
    * Asked for during a round, it runs right after that one, so it always includes the writes made before the call.
    */
   sync(): Promise<SyncReport> {
-    return this.#scheduler.syncNow();
+    return this.#leader ? this.#leader.sync.sync() : this.#scheduler.syncNow();
   }
 
   /**
@@ -398,6 +444,13 @@ export class Engine {
    */
   start(): void {
     if (this.#unsubscribeConnectivity) return;
+    if (this.#leader) {
+      // The leader is gone and this engine syncs from now on: its outbox count is read afresh.
+      this.#leader.off();
+      this.#leader = undefined;
+      void this.#refreshPending();
+      this.#notifyStatus(this.#status);
+    }
     this.#unsubscribeConnectivity = this.#connectivity.subscribe((online) =>
       this.#scheduler.send({ type: 'connectivity', online }),
     );
@@ -417,6 +470,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.#leader?.off();
+    this.#leader = undefined;
     await this.stop();
     await setState(this.#driver, { hlc: this.#clock.tick() }).catch(() => {});
     await this.#driver.close();

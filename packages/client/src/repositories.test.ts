@@ -448,6 +448,50 @@ describe('timers', () => {
     await expectClientError(engine.timers.stop(), 'not_found');
   });
 
+  it('edits a finished entry field by field: start, end, task, project, note in one UPDATE of just those', async () => {
+    const p = await engine.projects.create({ name: 'P' });
+    const t = await engine.tasks.create({ title: 'T', project_id: p.id });
+    // Added by hand: a finished entry is a plain create with both times.
+    const e = await engine.timers.create({
+      started_at: T0 - 7_200_000,
+      stopped_at: T0 - 3_600_000,
+      note: 'x',
+    });
+    clock += 1000;
+    const patch = {
+      started_at: T0 - 5_400_000,
+      stopped_at: T0 - 1_800_000,
+      task_id: t.id,
+      project_id: p.id,
+      note: 'edited',
+    };
+    const u = await engine.timers.update(e.id, patch);
+    expect(u).toMatchObject({ ...patch, created_at: T0, updated_at: T0 + 1000, synced: false });
+    const q = await queue();
+    expect(q.map((r) => r.operation)).toEqual(['CREATE', 'CREATE', 'CREATE', 'UPDATE']);
+    expect(JSON.parse(q[3]!.data!)).toEqual({ ...patch, updated_at: T0 + 1000 });
+    // One field alone, and clearing the note and the task.
+    await engine.timers.update(e.id, { note: null, task_id: null });
+    expect(await engine.timers.get(e.id)).toMatchObject({ note: null, task_id: null, project_id: p.id });
+    expect(JSON.parse((await queue())[4]!.data!)).toEqual({
+      note: null,
+      task_id: null,
+      updated_at: T0 + 1000,
+    });
+  });
+
+  it('editing the running timer keeps it running unless the edit sets its end', async () => {
+    const r = await engine.timers.start({ note: 'on' });
+    clock += 60_000;
+    await engine.timers.update(r.id, { started_at: T0 - 30_000, note: 'earlier' });
+    expect((await engine.timers.running()).map((x) => [x.id, x.started_at, x.note])).toEqual([
+      [r.id, T0 - 30_000, 'earlier'],
+    ]);
+    await engine.timers.update(r.id, { stopped_at: T0 + 30_000 });
+    expect(await engine.timers.running()).toEqual([]);
+    expect(await engine.timers.get(r.id)).toMatchObject({ started_at: T0 - 30_000, stopped_at: T0 + 30_000 });
+  });
+
   it('a bad start input changes nothing, not even the running timer', async () => {
     const t = await engine.timers.start();
     const before = await snapshot();

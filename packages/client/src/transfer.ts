@@ -123,11 +123,23 @@ export function isoLocal(ms: number): string {
   return `${localDate(ms)}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
 }
 
-/** One CSV record (RFC 4180): a field holding a comma, quote, CR or LF is quoted, quotes doubled. */
+/**
+ * A text cell made safe for a spreadsheet: one starting with `=`, `+`, `-`, `@`, a tab or a CR would be read as a
+ * formula (CSV injection, OWASP), so it gets a leading apostrophe, which spreadsheets show as text. Numbers are
+ * numbers and are left alone.
+ */
+export function neutraliseFormula(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/**
+ * One CSV record (RFC 4180): a field holding a comma, quote, CR or LF is quoted, quotes doubled. Text fields are
+ * neutralised against formula injection first (`neutraliseFormula`).
+ */
 export function csvRecord(fields: readonly (string | number | null)[]): string {
   return fields
     .map((f) => {
-      const s = f === null ? '' : String(f);
+      const s = f === null ? '' : typeof f === 'number' ? String(f) : neutraliseFormula(f);
       return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
     })
     .join(',');
@@ -169,13 +181,21 @@ const TIMER_HEADER = [
   'updated_at',
 ];
 
+/** A span of time as ms epochs, `from` included, `to` excluded. */
+export interface TimeSpan {
+  from: number;
+  to: number;
+}
+
 /**
  * The live tasks, or timers (time), of `engine` as CSV for a spreadsheet: one row each, times in local ISO 8601,
- * project and task names beside their ids. `rows` is how many records follow the header.
+ * project and task names beside their ids. `rows` is how many records follow the header. With `span`, only the
+ * timers that started within it (a timer belongs to the time it started: the time section's totals count it so).
  */
 export async function exportCsv(
   engine: Engine,
   what: 'tasks' | 'timers',
+  span?: TimeSpan,
 ): Promise<{ text: string; rows: number }> {
   const projects = new Map((await engine.projects.list()).map((p) => [p.id, p.name]));
   const tasks = await engine.tasks.list();
@@ -195,7 +215,9 @@ export async function exportCsv(
     return { text: csv(TASK_HEADER, rows), rows: rows.length };
   }
   const titles = new Map(tasks.map((t) => [t.id, t.title]));
-  const rows = (await engine.timers.list()).map((t) => [
+  const timers = await engine.timers.list(span ? { filter: { from: span.from, to: span.to } } : {});
+  const inSpan = span ? timers.filter((t) => t.started_at >= span.from) : timers;
+  const rows = inSpan.map((t) => [
     t.id,
     time(t.started_at),
     time(t.stopped_at),

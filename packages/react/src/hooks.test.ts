@@ -369,6 +369,37 @@ describe('optimistic mutations', () => {
     running.unsubscribe();
     all.unsubscribe();
   });
+
+  it('edits a time entry at once: a new start moves it out of a range list; an entry added by hand shows in it', async () => {
+    const H = 3_600_000;
+    const T = Date.UTC(2025, 2, 10, 9);
+    const e = await engine.timers.create({ started_at: T, stopped_at: T + H, note: 'entry' });
+    const week = watch('timers', { from: T - 24 * H, to: T + 24 * H });
+    await week.until((r) => r.length === 1);
+
+    let release = gate.pause();
+    const add = new MutationObserver(qc, createOptions(engine, qc, 'timers')).mutate({
+      started_at: T + 2 * H,
+      stopped_at: T + 3 * H,
+      note: 'by hand',
+    });
+    await tick();
+    expect(week.rows()?.map((r) => r.note)).toEqual(['by hand', 'entry']); // newest first, before the write
+    release();
+    await add;
+
+    release = gate.pause();
+    const edit = new MutationObserver(qc, updateOptions(engine, qc, 'timers')).mutate({
+      id: e.id,
+      patch: { started_at: T - 72 * H, stopped_at: T - 71 * H, note: 'moved' },
+    });
+    await tick();
+    expect(week.rows()?.map((r) => r.note)).toEqual(['by hand']); // left the range at once
+    release();
+    await edit;
+    expect(await engine.timers.get(e.id)).toMatchObject({ started_at: T - 72 * H, note: 'moved' });
+    week.unsubscribe();
+  });
 });
 
 function Status() {

@@ -44,8 +44,11 @@ export const useCreateProject = () => useMutation(createOptions(useEngine(), use
 export const useUpdateProject = () => useMutation(updateOptions(useEngine(), useQueryClient(), 'projects'));
 export const useDeleteProject = () => useMutation(deleteOptions(useEngine(), useQueryClient(), 'projects'));
 
+/** Adds a timer as given: a finished time entry added by hand carries both `started_at` and `stopped_at`. */
+export const useCreateTimer = () => useMutation(createOptions(useEngine(), useQueryClient(), 'timers'));
 export const useStartTimer = () => useMutation(startTimerOptions(useEngine(), useQueryClient()));
 export const useStopTimer = () => useMutation(stopTimerOptions(useEngine(), useQueryClient()));
+/** Field-level edit of a timer (start, end, task, project, note); setting `stopped_at` on the running one stops it. */
 export const useUpdateTimer = () => useMutation(updateOptions(useEngine(), useQueryClient(), 'timers'));
 export const useDeleteTimer = () => useMutation(deleteOptions(useEngine(), useQueryClient(), 'timers'));
 

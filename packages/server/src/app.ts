@@ -55,6 +55,11 @@ export interface SelfTrackerServer {
   readonly syncService: SyncService;
   /** Prunes tombstones, ledger entries past the horizon and expired refresh tokens. */
   prune(): Promise<PruneResult>;
+  /**
+   * Starts a graceful shutdown: `/v1/ready` answers 503 from now on (a load balancer stops routing here) and
+   * every open event stream ends, so its client reconnects to another instance. Requests in flight finish.
+   */
+  drain(): void;
   /** Ends open event streams and stops listening; does not close the database. */
   close(): Promise<void>;
 }
@@ -133,7 +138,26 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
 
+  // Liveness: the process answers. Readiness: it can serve, i.e. the database answers and no shutdown is under way.
   app.get('/v1/health', (c) => c.json({ status: 'ok' }));
+  let draining = false;
+  const readyTimeoutMs = deps.sync?.readyTimeoutMs ?? 2000;
+  app.get('/v1/ready', async (c) => {
+    const unavailable = (reason: string) => {
+      c.header('Retry-After', '1');
+      c.header('Cache-Control', 'no-store');
+      return c.json({ status: 'unavailable' as const, reason }, 503);
+    };
+    if (draining) return unavailable('shutting down');
+    const failure = await databaseAnswers(deps.db, readyTimeoutMs);
+    if (failure) {
+      // The detail (host, port, driver message) goes to the log, not to an unauthenticated caller.
+      log.warn({ req_id: c.get('requestId'), err: failure }, 'not ready: the database does not answer');
+      return unavailable('database unavailable');
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ready' as const });
+  });
   // The API's description, like health readable by a client of any protocol version.
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
@@ -238,9 +262,33 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     authService,
     syncService,
     prune: () => prune(deps.db, clock.now(), horizonMs, deps.limits?.loginWindowMs),
+    drain() {
+      draining = true;
+      for (const end of [...streams]) end();
+    },
     async close() {
+      draining = true;
       for (const end of [...streams]) end();
       await hub.close();
     },
   };
+}
+
+/** Undefined when `select 1` answers within `timeoutMs`, else the error (for the readiness endpoint). */
+async function databaseAnswers(db: Database, timeoutMs: number): Promise<Error | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Error>((resolve) => {
+    timer = setTimeout(() => resolve(new Error(`no answer to select 1 within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      db.query('select 1').then(
+        () => undefined,
+        (e: unknown) => toError(e),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

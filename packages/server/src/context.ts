@@ -46,4 +46,6 @@ export interface SyncOptions {
   maxStreamsPerUser?: number;
   /** How long a request body may take to arrive before `408 request_timeout` (default 30 s). */
   bodyTimeoutMs?: number;
+  /** How long `/v1/ready` waits for the database's `select 1` before answering 503 (default 2 s). */
+  readyTimeoutMs?: number;
 }

@@ -5,56 +5,15 @@
  * in process and has no connection to lose (the suite sets DATABASE_URL on CI, see .ci).
  */
 import { randomUUID } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from './context.ts';
 import type { Database } from './db/database.ts';
 import { openPostgres } from './db/postgres.ts';
 import { hlc, newTask } from './test-fixtures.ts';
 import { api, createTestDatabase, startTestServer, type TestServer } from './testing/index.ts';
+import { tcpProxy } from './testing/tcp-proxy.ts';
 
 const url = process.env.DATABASE_URL;
-
-/** A TCP proxy to PostgreSQL that can be cut: every connection dropped, new ones refused, until restored. */
-async function tcpProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  let cut = false;
-  const server: Server = createServer((inbound) => {
-    if (cut) {
-      inbound.destroy();
-      return;
-    }
-    const outbound = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        inbound.destroy();
-        outbound.destroy();
-      });
-    }
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    cut() {
-      cut = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      cut = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe.runIf(url)('PostgreSQL outage under the LISTEN connection', () => {
   const logged: { level: string; msg: string | undefined }[] = [];

@@ -103,6 +103,11 @@ export const tokenPairSchema = z.strictObject({
 });
 
 export const healthSchema = z.strictObject({ status: z.literal('ok') });
+export const readySchema = z.strictObject({ status: z.literal('ready') });
+export const notReadySchema = z.strictObject({
+  status: z.literal('unavailable'),
+  reason: z.string().meta({ description: '"shutting down" or "database unavailable".' }),
+});
 
 /** The error envelope with the codes one status can carry (PROTOCOL.md "Conventions"). */
 export function errorSchema(codes: readonly [ErrorCode, ...ErrorCode[]]) {
@@ -163,5 +168,7 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Checksum: checksumResponseSchema,
   TokenPair: tokenPairSchema,
   Health: healthSchema,
+  Ready: readySchema,
+  NotReady: notReadySchema,
   Error: anyErrorSchema,
 };

@@ -117,7 +117,7 @@ describe('the document is well formed OpenAPI 3.1', () => {
         }
         for (const req of op.security ?? [])
           for (const name of Object.keys(req)) expect(schemes).toContain(name);
-        const meta = path === '/v1/health' || path === '/v1/openapi.json';
+        const meta = ['/v1/health', '/v1/ready', '/v1/openapi.json'].includes(path);
         expect((op.parameters ?? []).some((p) => JSON.stringify(p).includes('Protocol'))).toBe(!meta);
       }
     }
@@ -372,6 +372,15 @@ describe('responses conform to the document', () => {
     expect(after.status).toBe(401);
   });
 
+  it('readiness: 200 while the database answers, 503 with Retry-After once a graceful shutdown began', async () => {
+    expect((await call('GET', '/v1/ready')).body).toEqual({ status: 'ready' });
+    server.server.drain();
+    const draining = await call('GET', '/v1/ready');
+    expect(draining.status).toBe(503);
+    expect(draining.body).toEqual({ status: 'unavailable', reason: 'shutting down' });
+    expect((await call('GET', '/v1/health')).status).toBe(200); // live, just not ready
+  });
+
   it('an unknown route is 404 with the error envelope', async () => {
     const r = await http.call('GET', '/v1/nothing/here');
     expect(r.status).toBe(404);
@@ -391,7 +400,7 @@ describe('responses conform to the document', () => {
         ).toBe(true);
         if (!['health', 'openapi', 'logout'].includes(op.operationId))
           expect(
-            statuses.some((s) => s!.startsWith('4')),
+            statuses.some((s) => s!.startsWith(op.operationId === 'ready' ? '5' : '4')),
             `${op.operationId} refused`,
           ).toBe(true);
       }

@@ -151,11 +151,34 @@ function operations(): Record<string, Record<string, OperationObject>> {
     '/v1/health': {
       get: {
         operationId: 'health',
-        summary: 'Liveness and readiness',
-        description: 'No auth, no protocol header.',
+        summary: 'Liveness',
+        description:
+          'No auth, no protocol header. Answers while the process runs, whatever the database does.',
         tags: ['meta'],
         security: [],
         responses: { '200': ok('The server is up.', 'Health'), ...errors('Error500') },
+      },
+    },
+    '/v1/ready': {
+      get: {
+        operationId: 'ready',
+        summary: 'Readiness, for a load balancer',
+        description:
+          'No auth, no protocol header. 200 while the instance can serve: the database answers `select 1` within 2 s ' +
+          'and no graceful shutdown is under way; 503 otherwise (route requests elsewhere).',
+        tags: ['meta'],
+        security: [],
+        responses: {
+          '200': ok('The instance can serve requests.', 'Ready'),
+          '503': {
+            description: 'The database does not answer, or the instance is shutting down.',
+            headers: {
+              'Retry-After': { description: 'Seconds before asking again.', schema: { type: 'string' } },
+            },
+            content: json({ $ref: '#/components/schemas/NotReady' }),
+          },
+          ...errors('Error500'),
+        },
       },
     },
     '/v1/openapi.json': {

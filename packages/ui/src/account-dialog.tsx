@@ -12,10 +12,13 @@ export function AccountDialog({
   session,
   onClose,
   onDeleteAccount,
+  onSignOut,
 }: {
   session: OpenSession;
   onClose: () => void;
   onDeleteAccount: (password: string, keepLocal: boolean) => Promise<void>;
+  /** Also here for the phone layout, whose compact header has no room for it. */
+  onSignOut: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -44,7 +47,12 @@ export function AccountDialog({
           Close
         </button>
       </div>
-      <p className="muted small">Signed in as {session.email}</p>
+      <p className="muted small signed-in-as">
+        <span>Signed in as {session.email}</span>
+        <button type="button" className="ghost" onClick={onSignOut}>
+          Sign out
+        </button>
+      </p>
       <DataSection engine={session.engine} />
       <ChangePasswordForm engine={session.engine} />
       <DeleteAccountForm email={session.email} onDelete={onDeleteAccount} />

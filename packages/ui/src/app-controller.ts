@@ -6,6 +6,7 @@ import {
   type TokenStore,
 } from '@selftracker/client';
 import type { BrowserConnectivity } from '@selftracker/client/browser-connectivity';
+import { linkEngine, type SharedDatabase } from '@selftracker/client/tabs';
 import type { DatabaseLock, OwnedDatabaseLock } from '@selftracker/client/web';
 import type { AuthResponse } from '@selftracker/core';
 import { messageOf } from './labels.ts';
@@ -13,7 +14,8 @@ import { messageOf } from './labels.ts';
 /** The handle a tab gets while another tab owns the database. */
 type TakenDatabaseLock = Extract<DatabaseLock, { state: 'taken' }>;
 
-const CURRENT_USER_KEY = 'selftracker.currentUser';
+/** The `localStorage` key of the signed-in user's id (the web app reloads other tabs when it changes). */
+export const CURRENT_USER_KEY = 'selftracker.currentUser';
 const SERVER_KEY = 'selftracker.server';
 
 /** What the sign-in screen says when the session ended without the user signing out. */
@@ -47,6 +49,12 @@ export interface AppPlatform {
   lockDatabase(userId: string, onTakeoverRequested: () => Promise<void>): Promise<DatabaseLock>;
   /** Opens `userId`'s database (after `lockDatabase` said `owned`). */
   openDriver(userId: string): Promise<SqliteDriver>;
+  /**
+   * Where the windows of one app share a database (the web app's tabs, `shareDatabase` of
+   * `@selftracker/client/tabs`): joins them. Every window then works on the database at once, whichever of
+   * them has it open, and `lockDatabase`/`openDriver` are not used. Absent: one window owns it at a time.
+   */
+  shareDatabase?(userId: string): SharedDatabase;
   /** The device's network state for the engine (disposed with the engine). */
   createConnectivity(): BrowserConnectivity;
   /** Where `userId`'s tokens live (the phone's keystore); absent: in their database, the engine's default. */
@@ -100,7 +108,18 @@ export function normalizeServer(input: string): string {
 export class AppController {
   #state: AppState = { kind: 'starting' };
   readonly #listeners = new Set<() => void>();
-  #owned: { lock: OwnedDatabaseLock; connectivity: BrowserConnectivity; session: OpenSession } | undefined;
+  #owned:
+    | {
+        /** Releases the database after the engine closed: the lock, or (shared) nothing more. */
+        release(): Promise<void>;
+        /** Settles once another window took the database (windows that take turns). */
+        released?: Promise<void>;
+        connectivity: BrowserConnectivity;
+        session: OpenSession;
+        /** Unlinks the engine from the other windows (shared databases). */
+        unlink?: () => void;
+      }
+    | undefined;
 
   constructor(private readonly env: AppEnvironment) {}
 
@@ -206,6 +225,7 @@ export class AppController {
   async #openUser(userId: string, signIn?: { auth: AuthResponse; email: string }): Promise<void> {
     this.#set({ kind: 'opening', userId });
     try {
+      if (this.env.platform.shareDatabase) return await this.#openShared(userId, signIn);
       const lock = await this.env.platform.lockDatabase(userId, () => this.#handOver(userId));
       if (lock.state === 'taken') return this.#set({ kind: 'elsewhere', userId, lock, takingOver: false });
       await this.#openWithLock(userId, lock, signIn);
@@ -219,10 +239,50 @@ export class AppController {
     lock: OwnedDatabaseLock,
     signIn?: { auth: AuthResponse; email: string },
   ): Promise<void> {
+    const driver = await this.env.platform.openDriver(userId).catch(async (e: unknown) => {
+      await lock.release();
+      throw e;
+    });
+    const opened = await this.#openEngine(userId, driver, () => lock.release(), signIn);
+    if (!opened) return;
+    opened.engine.start();
+    this.#owned = {
+      release: () => lock.release(),
+      released: lock.released,
+      connectivity: opened.connectivity,
+      session: opened.session,
+    };
+    this.#set({ kind: 'ready', session: opened.session });
+  }
+
+  /** Joins the other windows on `userId`'s database; the one that has it open syncs for all (see linkEngine). */
+  async #openShared(userId: string, signIn?: { auth: AuthResponse; email: string }): Promise<void> {
+    const shared = this.env.platform.shareDatabase!(userId);
+    const opened = await this.#openEngine(userId, shared.driver, async () => {}, signIn);
+    if (!opened) return;
+    const unlink = linkEngine(opened.engine, shared);
+    this.#owned = {
+      release: async () => {},
+      connectivity: opened.connectivity,
+      session: opened.session,
+      unlink,
+    };
+    this.#set({ kind: 'ready', session: opened.session });
+  }
+
+  /**
+   * Opens the engine on `driver` and checks the session; `undefined` (and the sign-in screen) when it is not
+   * signed in. On failure the engine, the driver and the database (`release`) are closed.
+   */
+  async #openEngine(
+    userId: string,
+    driver: SqliteDriver,
+    release: () => Promise<void>,
+    signIn?: { auth: AuthResponse; email: string },
+  ): Promise<{ engine: Engine; connectivity: BrowserConnectivity; session: OpenSession } | undefined> {
     let engine: Engine | undefined;
     const connectivity = this.env.platform.createConnectivity();
     try {
-      const driver = await this.env.platform.openDriver(userId);
       const tokens = this.env.platform.tokenStore?.(userId);
       engine = await Engine.open({
         driver,
@@ -236,18 +296,17 @@ export class AppController {
       if (!account?.signedIn) {
         await engine.close();
         connectivity.dispose();
-        await lock.release();
+        await release();
         this.env.storage.removeItem(CURRENT_USER_KEY);
-        return this.#set({ kind: 'signed-out', notice: SIGN_IN_AGAIN });
+        this.#set({ kind: 'signed-out', notice: SIGN_IN_AGAIN });
+        return undefined;
       }
-      const session: OpenSession = { userId, email: account.email, engine };
-      this.#owned = { lock, connectivity, session };
-      engine.start();
-      this.#set({ kind: 'ready', session });
+      return { engine, connectivity, session: { userId, email: account.email, engine } };
     } catch (e: unknown) {
-      await engine?.close().catch(() => {});
+      if (engine) await engine.close().catch(() => {});
+      else await driver.close().catch(() => {});
       connectivity.dispose();
-      await lock.release();
+      await release();
       throw e;
     }
   }
@@ -258,8 +317,8 @@ export class AppController {
     this.#set({ kind: 'opening', userId });
     await this.#close(false);
     // The lock is released once this returns; afterwards ask again to get a "taken" handle for "Use here".
-    void owned?.lock.released
-      .then(async () => {
+    void owned?.released
+      ?.then(async () => {
         const lock = await this.env.platform.lockDatabase(userId, () => this.#handOver(userId));
         if (lock.state === 'taken') this.#set({ kind: 'elsewhere', userId, lock, takingOver: false });
         else await this.#openWithLock(userId, lock);
@@ -273,8 +332,9 @@ export class AppController {
     const owned = this.#owned;
     this.#owned = undefined;
     if (!owned) return;
+    owned.unlink?.();
     await owned.session.engine.close().catch(() => {});
     owned.connectivity.dispose();
-    if (release) await owned.lock.release();
+    if (release) await owned.release();
   }
 }

@@ -73,6 +73,19 @@ export async function buildFile(engine: Engine, kind: ExportKind, now = Date.now
   };
 }
 
+/**
+ * The time entries that started in `span` (ms epochs, `to` excluded) as CSV, named after the range's days
+ * (`stem`, e.g. `2025-03-03_2025-03-09`): the time section's "Export CSV".
+ */
+export async function buildTimeFile(
+  engine: Engine,
+  span: { from: number; to: number },
+  stem: string,
+): Promise<ExportedFile> {
+  const { text, rows } = await exportCsv(engine, 'timers', span);
+  return { name: `selftracker-time-${stem}.csv`, type: 'text/csv', text, summary: count(rows, 'timer') };
+}
+
 /** Hands `file` to the browser as a download (a blob URL on a detached `<a download>`: allowed by the CSP). */
 export function downloadFile(file: ExportedFile): void {
   const url = URL.createObjectURL(new Blob([file.text], { type: file.type }));

@@ -1,15 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { dayKey, formatDuration, fromDateInput, groupByDay, toDateInput, totalsByProject } from './format.ts';
+import {
+  dayKey,
+  formatClock,
+  formatDuration,
+  fromDateInput,
+  groupByDay,
+  isoDuration,
+  toDateInput,
+  totalsByProject,
+} from './format.ts';
 
 const at = (d: string, h: number, m = 0) =>
   new Date(`${d}T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00`).getTime();
 
 describe('formatDuration', () => {
-  it('shows minutes and seconds under an hour and hours above', () => {
-    expect(formatDuration(0)).toBe('0:00');
-    expect(formatDuration(65_000)).toBe('1:05');
+  it('is always h:mm:ss, whole seconds cut', () => {
+    expect(formatDuration(0)).toBe('0:00:00');
+    expect(formatDuration(65_999)).toBe('0:01:05');
     expect(formatDuration(3_600_000 + 2 * 60_000 + 3_000)).toBe('1:02:03');
-    expect(formatDuration(-5)).toBe('0:00');
+    expect(formatDuration(25 * 3_600_000)).toBe('25:00:00');
+    expect(formatDuration(-5)).toBe('0:00:00');
+    expect(isoDuration(3_600_000 + 5 * 60_000 + 9_000)).toBe('PT1H5M9S');
+  });
+
+  it('shows a time of day in the locale', () => {
+    const ts = new Date(2025, 2, 9, 14, 5).getTime();
+    expect(formatClock(ts, 'en-US')).toBe('2:05 PM');
+    expect(formatClock(ts, 'de-DE')).toBe('14:05');
   });
 });
 

@@ -2,14 +2,34 @@
 import { calendarDateOf, isoDate } from './calendar-date.ts';
 import { formatDayKey } from './due-format.ts';
 
-/** `h:mm:ss` (or `m:ss` under an hour) for a duration in ms. */
+/**
+ * The one duration format of the time section: `h:mm:ss` for a duration in ms (`0:05:09`, `12:30:00`), whole
+ * seconds (cut, not rounded: a total of whole-second durations is shown exactly as the sum of its parts).
+ */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
-  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+/** A duration as ISO 8601 (`PT1H5M9S`), for `<time dateTime>`. */
+export function isoDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  return `PT${Math.floor(total / 3600)}H${Math.floor((total % 3600) / 60)}M${total % 60}S`;
+}
+
+const clocks = new Map<string, Intl.DateTimeFormat>();
+/** A time of day in the user's locale (or `locale`): "9:05 AM", "09:05". */
+export function formatClock(ts: number, locale?: string): string {
+  const key = locale ?? '';
+  let f = clocks.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+    clocks.set(key, f);
+  }
+  return f.format(ts);
 }
 
 /** The local calendar day of a timestamp as `YYYY-MM-DD`. */
@@ -35,9 +55,12 @@ export interface TimedEntry {
   project_id: string | null;
 }
 
-/** A timer's duration: running timers count up to `now`. */
+/**
+ * A timer's duration in ms, cut to whole seconds (as `formatDuration` shows it), so every total, being a sum of
+ * these, equals the sum of the durations shown beside it. Running timers count up to `now`.
+ */
 export function timerDuration(t: TimedEntry, now: number): number {
-  return Math.max(0, (t.stopped_at ?? now) - t.started_at);
+  return Math.floor(Math.max(0, (t.stopped_at ?? now) - t.started_at) / 1000) * 1000;
 }
 
 export interface Group<T> {

@@ -7,6 +7,7 @@ export {
   type AppEnvironment,
   type AppPlatform,
   type AppState,
+  CURRENT_USER_KEY,
   databaseFile,
   normalizeServer,
   type OpenSession,

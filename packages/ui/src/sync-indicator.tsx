@@ -72,8 +72,11 @@ export function SyncIndicator({
           Sign in again
         </button>
       ) : (
-        <button type="button" className="ghost" onClick={syncNow} disabled={busy}>
-          Sync now
+        <button type="button" className="ghost sync-now" onClick={syncNow} disabled={busy}>
+          <span className="sync-now-icon" aria-hidden="true">
+            ↻
+          </span>
+          <span className="sync-now-label">Sync now</span>
         </button>
       )}
     </div>

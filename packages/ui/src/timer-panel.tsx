@@ -9,7 +9,7 @@ import {
   useTimers,
 } from '@selftracker/react';
 import { type FormEvent, useId, useState } from 'react';
-import { formatDuration } from './format.ts';
+import { formatClock, formatDuration } from './format.ts';
 import { messageOf } from './labels.ts';
 import { rowsOf } from './rows.ts';
 import { useHiddenRows } from './undo-toast.tsx';
@@ -62,7 +62,7 @@ export function TimerPanel() {
           <div className="running-what">
             <strong>{timerLabel(running, tasks, projects)}</strong>
             {running.note && <span className="muted"> — {running.note}</span>}
-            <div className="muted small">since {new Date(running.started_at).toLocaleTimeString()}</div>
+            <div className="muted small">since {formatClock(running.started_at)}</div>
           </div>
           <button type="button" className="stop" onClick={() => stop.mutate(undefined)}>
             Stop timer

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { AccountDialog } from './account-dialog.tsx';
 import type { OpenSession } from './app-controller.ts';
 import { ProjectList } from './project-list.tsx';
+import { type Section, SectionTabs } from './section-tabs.tsx';
 import { ShortcutsDialog } from './shortcuts-dialog.tsx';
 import { SyncIndicator } from './sync-indicator.tsx';
 import { TaskList } from './task-list.tsx';
@@ -28,11 +29,13 @@ export function TrackerScreen({
 }) {
   const [projectFilter, setProjectFilter] = useState('');
   const [accountOpen, setAccountOpen] = useState(false);
+  // Below 700 px one section shows at a time, chosen in the bottom tab bar; wider, all of them show.
+  const [section, setSection] = useState<Section>('tasks');
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
   useShortcuts({ help: () => setShortcutsOpen(true) });
   return (
     <UndoProvider userId={session.userId}>
-      <div className="app">
+      <div className="app" data-section={section}>
         {/* First in the tab order: past the header, the timer and the projects, straight to typing a task. */}
         {/* biome-ignore lint/a11y/useValidAnchor: a skip link is in-page navigation (it works without script); the click also puts the focus in the field */}
         <a
@@ -70,7 +73,7 @@ export function TrackerScreen({
             >
               Account
             </button>
-            <button type="button" className="ghost" onClick={onSignOut}>
+            <button type="button" className="ghost top-sign-out" onClick={onSignOut}>
               Sign out
             </button>
           </span>
@@ -80,21 +83,29 @@ export function TrackerScreen({
             session={session}
             onClose={() => setAccountOpen(false)}
             onDeleteAccount={onDeleteAccount}
+            onSignOut={onSignOut}
           />
         )}
         {shortcutsOpen && <ShortcutsDialog onClose={() => setShortcutsOpen(false)} />}
         <main className="layout">
           <TimerPanel />
-          <aside className="side">
-            <ProjectList selected={projectFilter} onSelect={setProjectFilter} />
+          <aside className="side" id="section-projects">
+            <ProjectList
+              selected={projectFilter}
+              onSelect={(id) => {
+                setProjectFilter(id);
+                setSection('tasks'); // on a phone, picking a project shows its tasks
+              }}
+            />
           </aside>
-          <div className="center">
+          <div className="center" id="section-tasks">
             <TaskList projectFilter={projectFilter} onProjectFilter={setProjectFilter} />
           </div>
-          <div className="right">
+          <div className="right" id="section-time">
             <TimerHistory />
           </div>
         </main>
+        <SectionTabs selected={section} onSelect={setSection} />
         <UndoToast />
       </div>
     </UndoProvider>

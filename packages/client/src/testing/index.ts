@@ -44,5 +44,6 @@ export async function devicesOfOneAccount(
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.ts';
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
+export { createFakeLocks, type FakeLockTable } from './fake-locks.ts';
 export { createFaultyFetch, type Fault, type FaultyFetch, type FaultyFetchOptions } from './faulty-fetch.ts';
 export { withoutHlc } from './older-server.ts';
