@@ -2,15 +2,20 @@ import {
   isOptimisticId,
   type Project,
   useCreateProject,
-  useDeleteProject,
   useProjects,
+  useTasks,
   useUpdateProject,
 } from '@selftracker/react';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useMemo, useState } from 'react';
 import { PROJECT_COLORS } from './labels.ts';
+import { archivedIds, openCounts } from './project-tasks.ts';
 import { rowsOf } from './rows.ts';
+import { useHiddenRows, useUndoToast } from './undo-toast.tsx';
 
-/** The projects sidebar: add, pick as the task filter, rename, colour, archive, delete. */
+/**
+ * The projects sidebar: add, pick as the task filter, rename, colour, archive, delete (undoably: undo-toast.tsx).
+ * Each project, and "All projects", shows how many open tasks it has; names wrap rather than being cut off.
+ */
 export function ProjectList({
   selected,
   onSelect,
@@ -19,7 +24,17 @@ export function ProjectList({
   onSelect: (projectId: string) => void;
 }) {
   const [showArchived, setShowArchived] = useState(false);
-  const projects = rowsOf(useProjects(showArchived ? {} : { archived: false }).data);
+  const isHidden = useHiddenRows();
+  const projects = rowsOf(useProjects(showArchived ? {} : { archived: false }).data).filter(
+    (p) => !isHidden('projects', p.id),
+  );
+  // All projects (archived ones too) and every task: the same queries the timer panel reads, so one cache.
+  const every = rowsOf(useProjects({}).data);
+  const tasks = rowsOf(useTasks({}).data);
+  const counts = useMemo(
+    () => openCounts(tasks, archivedIds(every), (id) => isHidden('tasks', id)),
+    [tasks, every, isHidden],
+  );
   const create = useCreateProject();
   const [name, setName] = useState('');
 
@@ -54,11 +69,21 @@ export function ProjectList({
             aria-pressed={selected === ''}
             onClick={() => onSelect('')}
           >
-            All projects
+            <span className="project-name">All projects</span>
+            <OpenCount n={counts.all} />
           </button>
         </li>
         {projects.map((p) => (
-          <ProjectItem key={p.id} project={p} selected={selected === p.id} onSelect={() => onSelect(p.id)} />
+          <ProjectItem
+            key={p.id}
+            project={p}
+            open={counts.byProject.get(p.id) ?? 0}
+            selected={selected === p.id}
+            onSelect={() => onSelect(p.id)}
+            onDeleted={() => {
+              if (selected === p.id) onSelect('');
+            }}
+          />
         ))}
       </ul>
       <label className="check">
@@ -69,17 +94,32 @@ export function ProjectList({
   );
 }
 
+/** A count of open tasks: the number shown, ", 3 open" for screen readers (the button reads "Work, 3 open"). */
+function OpenCount({ n }: { n: number }) {
+  return (
+    <span className="count" title={`${n} open ${n === 1 ? 'task' : 'tasks'}`}>
+      <span aria-hidden="true">{n}</span>
+      <span className="visually-hidden">, {n} open</span>
+    </span>
+  );
+}
+
 function ProjectItem({
   project,
+  open,
   selected,
   onSelect,
+  onDeleted,
 }: {
   project: Project;
+  /** Its open tasks. */
+  open: number;
   selected: boolean;
   onSelect: () => void;
+  onDeleted: () => void;
 }) {
   const update = useUpdateProject();
-  const remove = useDeleteProject();
+  const undo = useUndoToast();
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(project.name);
   // Shown under a stand-in id until its create lands: a change to it now would find no row.
@@ -125,11 +165,13 @@ function ProjectItem({
           type="button"
           className={`project-pick grow${selected ? ' selected' : ''}`}
           aria-pressed={selected}
+          title={project.name}
           onClick={onSelect}
         >
-          {project.name}
+          <span className="project-name">{project.name}</span>
           {project.archived && <span className="tag">archived</span>}
           {!project.synced && <span className="tag warn">Not synced</span>}
+          <OpenCount n={open} />
         </button>
       )}
       <details className="menu">
@@ -156,7 +198,10 @@ function ProjectItem({
             type="button"
             className="danger"
             disabled={arriving}
-            onClick={() => remove.mutate(project.id)}
+            onClick={() => {
+              onDeleted();
+              undo.deleteLater({ entity: 'projects', id: project.id }, `Project '${project.name}' deleted`);
+            }}
             title="Its tasks stay, without a project"
           >
             Delete project

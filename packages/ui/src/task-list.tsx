@@ -4,7 +4,6 @@ import {
   type Project,
   type Task,
   type TaskFilter,
-  useDeleteTask,
   useProjects,
   useStartTimer,
   useTaskSearch,
@@ -21,11 +20,14 @@ import {
   useState,
 } from 'react';
 import { STATUS_LABELS } from './labels.ts';
+import { archivedIds, tasksShown } from './project-tasks.ts';
 import { QuickAddInput } from './quick-add-input.tsx';
 import { rowsOf } from './rows.ts';
 import { SearchInput } from './search-input.tsx';
+import { useTaskKeys } from './task-keys.ts';
 import { type TaskActions, TaskRow } from './task-row.tsx';
 import { arrangeTasks, type TaskView, VIEW_EMPTY } from './task-views.ts';
+import { useHiddenRows, useUndoToast } from './undo-toast.tsx';
 import { useToday } from './use-now.ts';
 import { ViewTabs, viewTabId } from './view-tabs.tsx';
 
@@ -39,7 +41,9 @@ const NO_TASKS: readonly Task[] = Object.freeze([]);
  * "Completed (n)" button under the list folds away (with the Done filter on, they are the list itself). Done
  * rows stay in the one list `Tasks`, as the accessible contract has it; shown until folded, and the choice is
  * remembered on this device. The "Search" field narrows the list to the tasks whose title or description has
- * the words typed (full-text, offline; best matches first), within the view and filters.
+ * the words typed (full-text, offline; best matches first), within the view and filters. Under "All projects" the
+ * archived projects' tasks are left out. Deleting or completing a task offers Undo (undo-toast.tsx); the keys of
+ * task-keys.ts select rows and act on the selected one.
  */
 export function TaskList({
   projectFilter,
@@ -61,19 +65,31 @@ export function TaskList({
   const ranked = isSearch(searching);
   // A big change of the list (thousands of rows arriving in a sync) renders in the background, in slices,
   // so typing and the sync engine on this thread never wait for it.
-  const tasks = useDeferredValue(rowsOf(useTaskSearch(searching, filter).data));
-  const projects = rowsOf(useProjects({}).data);
+  const found = useDeferredValue(rowsOf(useTaskSearch(searching, filter).data));
+  const isHidden = useHiddenRows();
+  const allProjects = rowsOf(useProjects({}).data);
+  const projects = useMemo(() => {
+    const live = allProjects.filter((p) => !isHidden('projects', p.id));
+    return live.length === allProjects.length ? allProjects : live;
+  }, [allProjects, isHidden]);
+  const tasks = useMemo(
+    () => tasksShown(found, projectFilter, archivedIds(projects), (id) => isHidden('tasks', id)),
+    [found, projectFilter, projects, isHidden],
+  );
   const { open, done } = useMemo(
     () => arrangeTasks(tasks, view, today, { ranked }),
     [tasks, view, today, ranked],
   );
   const [main, folded] = status === 'done' ? [done, NO_TASKS] : [open, done];
+  const [showDone, setShowDone] = useStoredFlag(SHOW_DONE_KEY, true);
   const section = useRef<HTMLElement>(null);
-  const actions = useTaskActions(useFocusFollowing(section, main, folded));
+  const list = useRef<HTMLUListElement>(null);
+  const shown = useMemo(() => (showDone ? [...main, ...folded] : main), [showDone, main, folded]);
+  const selection = useTaskKeys(list, shown);
+  const actions = useTaskActions(useFocusFollowing(section, main, folded), selection.leaving);
   const ids = useId();
   const panelId = `${ids}-panel`;
   const listId = `${ids}-list`;
-  const [showDone, setShowDone] = useStoredFlag(SHOW_DONE_KEY, true);
 
   return (
     <section className="card tasks" aria-labelledby="tasks-heading" ref={section}>
@@ -95,7 +111,7 @@ export function TaskList({
           context={{ view, status, projectId: projectFilter, search: searching }}
           today={today}
         />
-        <ul aria-label="Tasks" id={listId} className="task-items">
+        <ul aria-label="Tasks" id={listId} className="task-items" ref={list} onFocus={selection.onFocus}>
           {/* One array, so a row keeps its element (and the focus) as it moves between open and done. */}
           {[...main, ...folded].map((t, i) => (
             <TaskRow
@@ -106,6 +122,7 @@ export function TaskList({
               today={today}
               hidden={i >= main.length && !showDone}
               firstDone={i === main.length && i > 0}
+              selected={selection.selected === t.id}
             />
           ))}
         </ul>
@@ -194,26 +211,47 @@ function useStoredFlag(key: string, initial: boolean): [boolean, (v: boolean) =>
   return [value, set];
 }
 
-/** The row actions, made once for the whole list; `onStatus` runs as a row's checkbox changes its status. */
-function useTaskActions(onStatus: (id: string) => void): TaskActions {
-  const update = useUpdateTask();
-  const remove = useDeleteTask();
-  const startTimer = useStartTimer();
+/**
+ * The row actions, made once for the whole list. `onStatus` runs as a task changes its status (the focus follows
+ * its row), `leaving` before a deleted row goes. Completing a task offers Undo, which sets the status it had back;
+ * a delete waits for its toast to end (deferred-deletes.ts says why), and Undo shows the row again.
+ */
+function useTaskActions(onStatus: (id: string) => void, leaving: (task: Task) => void): TaskActions {
+  const undo = useUndoToast();
   // The mutation functions are stable, so rows get the same actions object on every render.
-  const { mutateAsync: updateAsync } = update;
-  const { mutate: removeMutate } = remove;
-  const { mutate: startMutate } = startTimer;
+  const { mutateAsync: updateAsync } = useUpdateTask();
+  const { mutate: startMutate } = useStartTimer();
   return useMemo<TaskActions>(
     () => ({
       // mutateAsync: each call settles its own promise (mutate's callbacks only fire for the latest call).
-      setStatus: (id, status) => {
-        onStatus(id);
-        return updateAsync({ id, patch: { status } });
+      setStatus: (task, status) => {
+        onStatus(task.id);
+        const written = updateAsync({ id: task.id, patch: { status } });
+        const before = task.status;
+        if (status === 'done' && before !== 'done') {
+          written.then(
+            () =>
+              undo.offer({
+                message: `Task '${task.title}' completed`,
+                undo: async () => {
+                  onStatus(task.id);
+                  await updateAsync({ id: task.id, patch: { status: before } });
+                },
+              }),
+            () => {}, // the row shows the failure (its checkbox goes back)
+          );
+        }
+        return written;
       },
-      remove: (id) => removeMutate(id),
+      remove: (task) => {
+        leaving(task);
+        undo.deleteLater({ entity: 'tasks', id: task.id }, `Task '${task.title}' deleted`, () =>
+          onStatus(task.id),
+        );
+      },
       startTimer: (task) => startMutate({ task_id: task.id, project_id: task.project_id }),
     }),
-    [updateAsync, removeMutate, startMutate, onStatus],
+    [updateAsync, startMutate, onStatus, leaving, undo],
   );
 }
 

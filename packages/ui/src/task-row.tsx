@@ -9,14 +9,17 @@ import { TaskEditor } from './task-editor.tsx';
  * three per row (a list of thousands renders several times faster).
  */
 export interface TaskActions {
-  setStatus(id: string, status: Task['status']): Promise<unknown>;
-  remove(id: string): void;
+  setStatus(task: Task, status: Task['status']): Promise<unknown>;
+  /** Deletes the task, undoably (the list's undo toast). */
+  remove(task: Task): void;
   startTimer(task: Task): void;
 }
 
 /**
  * One task: its title, a "Done" checkbox, details, and Edit / Track time / Delete. Memoized: a refetch keeps
- * unchanged tasks as the same objects, so only rows that changed render again.
+ * unchanged tasks as the same objects, so only rows that changed render again. The selected row (keys `j`/`k`,
+ * or the focus inside it) is `aria-current` and takes the focus itself (`tabIndex` -1); the keys `x` and `e`
+ * act through its checkbox and its Edit button, which say so in `aria-keyshortcuts`.
  */
 export const TaskRow = memo(function TaskRow({
   task,
@@ -25,6 +28,7 @@ export const TaskRow = memo(function TaskRow({
   today,
   hidden = false,
   firstDone = false,
+  selected = false,
 }: {
   task: Task;
   projects: readonly Project[];
@@ -35,6 +39,8 @@ export const TaskRow = memo(function TaskRow({
   hidden?: boolean;
   /** The first of the done tasks at the list's end: drawn with a divider above it. */
   firstDone?: boolean;
+  /** The list's selected row. */
+  selected?: boolean;
 }) {
   const [editing, setEditing] = useState(false);
   const project = projects.find((p) => p.id === task.project_id);
@@ -50,20 +56,23 @@ export const TaskRow = memo(function TaskRow({
 
   return (
     <li
-      className={`task-item${done ? ' done' : ''}${firstDone ? ' first-done' : ''}`}
+      className={`task-item${done ? ' done' : ''}${firstDone ? ' first-done' : ''}${selected ? ' selected' : ''}`}
       data-task-id={task.id}
       hidden={hidden}
+      tabIndex={-1}
+      aria-current={selected ? 'true' : undefined}
     >
       <div className="task-line">
         <input
           type="checkbox"
           aria-label="Done"
+          aria-keyshortcuts="x"
           checked={done}
           disabled={arriving}
           onChange={(e) => {
             const checked = e.target.checked;
             setClicked(checked);
-            actions.setStatus(task.id, checked ? 'done' : 'todo').catch(() => setClicked(null));
+            actions.setStatus(task, checked ? 'done' : 'todo').catch(() => setClicked(null));
           }}
         />
         <div className="task-main">
@@ -86,6 +95,7 @@ export const TaskRow = memo(function TaskRow({
             className="ghost"
             disabled={arriving}
             aria-expanded={editing}
+            aria-keyshortcuts="e"
             onClick={() => setEditing((v) => !v)}
           >
             Edit
@@ -104,7 +114,7 @@ export const TaskRow = memo(function TaskRow({
             type="button"
             className="ghost danger"
             disabled={arriving}
-            onClick={() => actions.remove(task.id)}
+            onClick={() => actions.remove(task)}
           >
             Delete
           </button>

@@ -12,6 +12,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { formatClock, formatDuration } from './format.ts';
 import { messageOf } from './labels.ts';
 import { rowsOf } from './rows.ts';
+import { useHiddenRows } from './undo-toast.tsx';
 import { useNow } from './use-now.ts';
 
 /** What a timer is on, for people: the task's title, else the project's name. */
@@ -34,6 +35,8 @@ export function TimerPanel() {
   const targetId = useId();
   const noteId = useId();
   const error = start.error ?? stop.error;
+  // A row whose delete waits for its undo toast is not offered.
+  const isHidden = useHiddenRows();
 
   const onStart = (e: FormEvent) => {
     e.preventDefault();
@@ -72,7 +75,7 @@ export function TimerPanel() {
             <option value="">Nothing in particular</option>
             <optgroup label="Tasks">
               {tasks
-                .filter((t) => t.status !== 'done')
+                .filter((t) => t.status !== 'done' && !isHidden('tasks', t.id))
                 .map((t) => (
                   <option key={t.id} value={`task:${t.id}`}>
                     {t.title}
@@ -81,7 +84,7 @@ export function TimerPanel() {
             </optgroup>
             <optgroup label="Projects">
               {projects
-                .filter((p) => !p.archived)
+                .filter((p) => !p.archived && !isHidden('projects', p.id))
                 .map((p) => (
                   <option key={p.id} value={`project:${p.id}`}>
                     {p.name}
