@@ -1,8 +1,8 @@
 /**
  * Accessibility (issue #14): axe-core (the engine behind Lighthouse's and Deque's checks, every rule it runs by
  * default: WCAG 2.x A/AA and best practices) finds no violation on each screen of the web app in a real Chromium
- * — sign-in, the task list with projects and time at desktop size, the Account dialog, the time entry editor,
- * and each section of the phone layout. axe is evaluated in the page through the DevTools protocol, which the
+ * — sign-in, the task list with projects and time at desktop size, the Account dialog, the Keyboard shortcuts
+ * dialog, the undo toast, the time entry editor, and each section of the phone layout. axe is evaluated in the page through the DevTools protocol, which the
  * page's Content-Security-Policy does not block; the app itself runs under that policy unchanged.
  */
 import { readFileSync } from 'node:fs';
@@ -73,12 +73,29 @@ describe('axe finds no violation', () => {
     expect(await violations(page)).toEqual([]);
   }, 60_000);
 
-  it('in the Account dialog and the time entry editor', async () => {
+  it('in the Account and Keyboard shortcuts dialogs, the undo toast and the time entry editor', async () => {
     const { page } = a;
     await page.getByRole('button', { name: 'Account' }).click();
     await page.getByRole('dialog', { name: 'Account' }).waitFor();
     expect(await violations(page)).toEqual([]);
     await page.getByRole('dialog', { name: 'Account' }).getByRole('button', { name: 'Close' }).click();
+
+    await page.locator('body').press('?');
+    const shortcuts = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await shortcuts.waitFor();
+    expect(await violations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await shortcuts.waitFor({ state: 'hidden' });
+
+    // The undo toast after a delete.
+    await page
+      .getByRole('list', { name: 'Tasks', exact: true })
+      .getByRole('button', { name: 'Delete' })
+      .first()
+      .click();
+    await page.getByRole('button', { name: 'Undo' }).waitFor();
+    expect(await violations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Undo' }).click();
 
     const entries = page.getByRole('list', { name: 'Time entries' });
     await entries.getByRole('button', { name: 'Edit' }).first().click();

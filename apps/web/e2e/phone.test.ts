@@ -99,6 +99,7 @@ describe('phone layout in Chromium', () => {
       tab(page, 'Tasks'),
       page.getByLabel('New task'),
       page.getByRole('button', { name: 'Edit' }).first(),
+      page.getByRole('checkbox', { name: 'Done' }).first(),
     ]) {
       const box = await target.boundingBox();
       expect(box!.height).toBeGreaterThanOrEqual(44);
