@@ -210,6 +210,8 @@ describe('time section in Chromium', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'time-desktop');
     await page.setViewportSize({ width: 390, height: 844 });
+    // The phone layout shows one section at a time: the Time tab.
+    await page.getByRole('tablist', { name: 'Sections' }).getByRole('tab', { name: 'Time' }).click();
     await entry(page, 'Drafting v2').getByRole('button', { name: 'Edit', exact: true }).click();
     await entry(page, 'Drafting v2').getByLabel('Start', { exact: true }).blur();
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header stays on top in a full-page shot
@@ -217,8 +219,17 @@ describe('time section in Chromium', () => {
     await entry(page, 'Drafting v2').getByRole('button', { name: 'Cancel', exact: true }).click();
     await page.setViewportSize({ width: 1280, height: 860 });
 
-    // Delete entry still removes an entry, and the totals follow.
+    // Delete entry removes an entry and the totals follow; Undo in the toast brings it back, and once the toast
+    // has gone the delete is written.
     await entry(page, '=1+2').getByRole('button', { name: 'Delete entry' }).click();
+    await expect.poll(() => entryTexts(page), poll).toHaveLength(1);
+    await expect.poll(() => projectTotals(page).textContent(), poll).toBe('Client A2:45:00');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => entryTexts(page), poll).toHaveLength(2);
+    await entry(page, '=1+2').getByRole('button', { name: 'Delete entry' }).click();
+    await page.getByRole('button', { name: 'Undo' }).waitFor({ state: 'detached', timeout: 15_000 });
+    await page.reload();
+    await page.getByLabel('New task').waitFor();
     await expect.poll(() => entryTexts(page), poll).toHaveLength(1);
     await expect.poll(() => projectTotals(page).textContent(), poll).toBe('Client A2:45:00');
     expect(a.errors).toEqual([]);

@@ -17,7 +17,7 @@ import { ClientError } from '@selftracker/client';
 
 /** A row whose delete waits. */
 export interface DeferredDelete {
-  readonly entity: 'tasks' | 'projects';
+  readonly entity: 'tasks' | 'projects' | 'timers';
   readonly id: string;
 }
 

@@ -3,7 +3,6 @@ import {
   type Project,
   type Task,
   type Timer,
-  useDeleteTimer,
   useEngine,
   useProjects,
   useTasks,
@@ -22,6 +21,7 @@ import { type DayRange, describeRange, presetRange, rangeFileStem, rangeSpan } f
 import { TimeRangePicker } from './time-range-picker.tsx';
 import { type DaySummary, summarizeRange } from './time-summary.ts';
 import { timerLabel } from './timer-panel.tsx';
+import { useHiddenRows, useUndoToast } from './undo-toast.tsx';
 import { useNow, useToday } from './use-now.ts';
 
 /**
@@ -38,7 +38,11 @@ export function TimerHistory() {
   );
   const span = rangeSpan(range);
   // Timers overlapping the range; the summary keeps those that started in it.
-  const timers = rowsOf(useTimers({ from: span.from, to: span.to }).data);
+  // An entry whose delete waits for the undo toast is gone from the list and every total at once.
+  const isHidden = useHiddenRows();
+  const timers = rowsOf(useTimers({ from: span.from, to: span.to }).data).filter(
+    (t) => !isHidden('timers', t.id),
+  );
   const tasks = rowsOf(useTasks({}).data);
   const projects = rowsOf(useProjects({}).data);
   const now = useNow(
@@ -121,7 +125,7 @@ function EntryList({
   now: number;
 }) {
   const [editing, setEditing] = useState<string | null>(null);
-  const remove = useDeleteTimer();
+  const undo = useUndoToast();
   const shown = [...days].reverse().filter((d) => d.entries.length > 0);
   return (
     <ul aria-label="Time entries" className="entries">
@@ -160,7 +164,12 @@ function EntryList({
                 className="ghost danger small"
                 aria-label="Delete entry"
                 disabled={isOptimisticId(t.id)}
-                onClick={() => remove.mutate(t.id)}
+                onClick={() =>
+                  undo.deleteLater(
+                    { entity: 'timers', id: t.id },
+                    `Time entry '${timerLabel(t, tasks, projects)}' deleted`,
+                  )
+                }
               >
                 ✕
               </button>
