@@ -70,7 +70,15 @@ const recordingFetch: FetchLike = async (url, init) => {
 };
 
 const driver = openNodeDriver(config.file);
-const engine = await openEngine({ driver, server: config.server, fetch: recordingFetch, connectivity });
+// Devices disagree about the time (within the 60 s the server trusts): the HLCs must order writes anyway.
+const skewed = () => Date.now() + config.skewMs;
+const engine = await openEngine({
+  driver,
+  server: config.server,
+  fetch: recordingFetch,
+  connectivity,
+  now: skewed,
+});
 for (const sql of CHAOS_LOG_SQL) await driver.exec(sql);
 record({ ev: 'open' });
 

@@ -15,6 +15,8 @@ export interface ClientConfig {
   seed: number;
   email: string;
   password: string;
+  /** How far this device's clock is off (ms, within the 60 s the server trusts). */
+  skewMs: number;
   minGapMs: number;
   maxGapMs: number;
 }

@@ -100,6 +100,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     });
     balancers.push(balancer);
     const user = userOf(c);
+    const skewMs = c === 0 ? 0 : rng.int(-30_000, 30_000);
     clients.push(
       new ClientProcess(
         c,
@@ -112,6 +113,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           seed: (opts.seed * 31 + c * 1009 + incarnation * 7919) >>> 0,
           email: user.email,
           password: PASSWORD,
+          skewMs,
           minGapMs: 20,
           maxGapMs: 250,
         }),
