@@ -40,32 +40,50 @@ const connectivity: Connectivity = {
   report: (r) => reported.report(r),
 };
 
-/** The engine's fetch: fails while offline, and records every push with its results. */
+/**
+ * The engine's fetch: fails while offline, records every push with its results, and every request's outcome and
+ * time (a request still unanswered after 20 s is recorded as `hung` at once, to tell a stall from a slow link).
+ */
 const recordingFetch: FetchLike = async (url, init) => {
   if (!online) throw new TypeError('fetch failed', { cause: new Error('the device is offline') });
-  if (!url.endsWith('/v1/sync/push')) return fetch(url, init);
-  const sent = JSON.parse(String(init?.body)) as { ops: { op_id: string }[] };
-  const ops = sent.ops.map((o) => o.op_id);
+  const path = new URL(url).pathname;
+  if (path === '/v1/sync/events') return fetch(url, init);
+  const started = Date.now();
+  const hung = setTimeout(() => record({ ev: 'hung', path, since: started }), 20_000);
+  const ops =
+    path === '/v1/sync/push'
+      ? (JSON.parse(String(init?.body)) as { ops: { op_id: string }[] }).ops.map((o) => o.op_id)
+      : undefined;
   let res: Response;
   let text: string;
   try {
     res = await fetch(url, init);
     text = await res.text();
   } catch (e: unknown) {
-    record({ ev: 'push-failed', ops, error: String((e as Error).cause ?? e) });
+    record({
+      ev: ops ? 'push-failed' : 'http-failed',
+      path,
+      ms: Date.now() - started,
+      ops,
+      error: String((e as Error).cause ?? e),
+    });
     throw e;
+  } finally {
+    clearTimeout(hung);
   }
-  if (res.status === 200) {
+  if (ops && res.status === 200) {
     const body = JSON.parse(text) as {
       results: { op_id: string; status: string; error?: { code: string } }[];
       version: string;
     };
     record({
       ev: 'push',
+      ms: Date.now() - started,
       version: body.version,
       results: body.results.map((r) => [r.op_id, r.status, ...(r.error ? [r.error.code] : [])]),
     });
-  } else record({ ev: 'push-failed', ops, error: `HTTP ${res.status} ${text.slice(0, 200)}` });
+  } else if (ops) record({ ev: 'push-failed', ops, error: `HTTP ${res.status} ${text.slice(0, 200)}` });
+  else record({ ev: 'http', path, status: res.status, ms: Date.now() - started });
   return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
 };
 

@@ -62,7 +62,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const env: Record<string, string> = {
       SELFTRACKER_JWT_SECRET: secret,
       SELFTRACKER_DATA_DIR: join(dir, 'server'),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       SELFTRACKER_PUSHES_PER_MINUTE: '100000',
       SELFTRACKER_PULLS_PER_MINUTE: '100000',
       SELFTRACKER_AUTH_PER_MINUTE: '100000',
