@@ -16,4 +16,4 @@ it('converges with every acknowledged write kept under faults, kills and outages
   });
   console.log(result.report);
   expect(result.violations, result.report).toEqual([]);
-}, 300_000);
+}, 420_000);

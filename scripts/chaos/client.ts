@@ -42,14 +42,14 @@ const connectivity: Connectivity = {
 
 /**
  * The engine's fetch: fails while offline, records every push with its results, and every request's outcome and
- * time (a request still unanswered after 20 s is recorded as `hung` at once, to tell a stall from a slow link).
+ * time (a request still unanswered after 10 s is recorded as `hung` at once, to tell a stall from a slow link).
  */
 const recordingFetch: FetchLike = async (url, init) => {
   if (!online) throw new TypeError('fetch failed', { cause: new Error('the device is offline') });
   const path = new URL(url).pathname;
   if (path === '/v1/sync/events') return fetch(url, init);
   const started = Date.now();
-  const hung = setTimeout(() => record({ ev: 'hung', path, since: started }), 20_000);
+  const hung = setTimeout(() => record({ ev: 'hung', path, since: started }), 10_000);
   const ops =
     path === '/v1/sync/push'
       ? (JSON.parse(String(init?.body)) as { ops: { op_id: string }[] }).ops.map((o) => o.op_id)
@@ -96,7 +96,10 @@ const engine = await openEngine({
   fetch: recordingFetch,
   connectivity,
   now: skewed,
+  requestTimeoutMs: 15_000,
 });
+// The controller is gone (a test that timed out): no orphan keeps writing.
+process.on('disconnect', () => process.exit(1));
 for (const sql of CHAOS_LOG_SQL) await driver.exec(sql);
 record({ ev: 'open' });
 

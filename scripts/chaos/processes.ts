@@ -21,6 +21,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Every child still running when this process exits is killed with it (a timed-out test leaves no orphans). */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+function track(c: ChildProcess) {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
 
@@ -54,6 +64,7 @@ export class Instance {
         stdio: ['ignore', fd, fd],
       });
       closeSync(fd);
+      track(child);
       this.child = child;
       this.starts++;
       while (!exited(child)) {
@@ -106,6 +117,7 @@ export class ClientProcess {
       stdio: ['ignore', fd, fd, 'ipc'],
     });
     closeSync(fd);
+    track(child);
     this.child = child;
     child.on('message', (m: ClientReply) => {
       const w = this.#waiting.get(m.id);

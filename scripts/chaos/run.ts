@@ -143,8 +143,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   record({ ev: 'healed' });
   const healAt = Date.now();
   say(`chaos: healed after ${((healAt - start) / 1000).toFixed(1)} s; final sync of every client`);
-  await Promise.all(clients.map((c) => c.request('sync', 120_000).catch(() => {})));
-  const converged = await converge(clients, instances[0]!.url, users, 120_000);
+  await Promise.all(clients.map((c) => c.request('sync', 60_000).catch(() => {})));
+  const converged = await converge(clients, instances[0]!.url, users, 90_000);
   const convergeMs = converged.ok ? Date.now() - healAt : null;
 
   // ---------------------------------------------------------------- final states and the history
@@ -180,7 +180,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   if (!converged.ok)
     violations.unshift({
       check: 'converged',
-      message: 'the clients did not converge within 120 s of healing',
+      message: 'the clients did not converge within 90 s of the final sync',
       keys: [],
     });
   if (!pokes.ok) violations.push({ check: 'pokes-cross-instance', message: pokes.message, keys: [] });
