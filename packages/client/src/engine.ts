@@ -56,6 +56,8 @@ export interface EngineOptions {
   backoff?: BackoffOptions;
   /** In the background (`setForeground(false)`): `pause` (default; mobile) or `continue` (a hidden desktop window). */
   background?: 'pause' | 'continue';
+  /** How long one request may take before it fails as a network error (default 60 s, `REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs?: number;
   /** Where the session's tokens live (default: this database's `sync_state`; a phone passes its keystore). */
   tokens?: TokenStore;
 }
@@ -111,7 +113,11 @@ export class Engine {
     this.#now = () => clock.now();
     this.#clock = createHlcClock({ node: clientId, now: this.#now, last: parseHlc(lastHlc) ?? undefined });
     this.#connectivity = opts.connectivity ?? createReportedConnectivity();
-    this.transport = createTransport(opts.server, opts.fetch);
+    this.transport = createTransport(
+      opts.server,
+      opts.fetch,
+      opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {},
+    );
     const ctx: WriteContext = {
       driver: opts.driver,
       now: this.#now,

@@ -98,6 +98,25 @@ describe('sync status: what went wrong, in a closed set of codes', () => {
     expect(engine.status).toMatchObject({ state: 'idle', pending: 0 });
   });
 
+  it('a request that never settles fails after requestTimeoutMs as "server-unreachable", and the next round pushes', async () => {
+    // Seen in the chaos run: after a connection reset, Node's fetch waited with no socket left, no answer and no
+    // error, and the round (and with it the whole sync loop) waited with it.
+    let stall = true;
+    const stalling: FetchLike = (url, init) => {
+      if (!stall || !url.endsWith('/v1/sync/push')) return fetch(url, init);
+      stall = false;
+      return new Promise((_, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason));
+      });
+    };
+    const { engine } = await device({ fetch: stalling, requestTimeoutMs: 300 });
+    await engine.tasks.create({ title: 'after a stall' });
+    await expect(engine.sync()).rejects.toThrow(/no answer from .* within 0.3 s/);
+    expect(engine.status.lastError?.code).toBe('server-unreachable');
+    expect((await engine.sync()).pushed).toBe(1);
+    expect(engine.status).toMatchObject({ pending: 0, lastError: null });
+  });
+
   it('a request that cannot reach the server is "server-unreachable", or "offline" when the device has no network', async () => {
     const net = interceptingFetch();
     let network = true;

@@ -96,12 +96,32 @@ describe('sync machine: when rounds run', () => {
       [100, { type: 'local-write', ops: 1 }],
       [250, { type: 'local-write', ops: 1 }],
     );
-    expect(state.phase).toEqual({ name: 'scheduled', at: 550, reason: 'write' });
+    expect(state.phase).toEqual({ name: 'scheduled', at: 550, reason: 'write', since: 100 });
     expect(effects).toEqual([
       { type: 'set-timer', timer: 'round', at: 400 },
       { type: 'set-timer', timer: 'round', at: 550 },
     ]);
     expect(state.pending).toBe(2);
+  });
+
+  it('writes that keep coming faster than the debounce still get a round within debounceMaxMs (3 s) of the first', () => {
+    // Found by the chaos run: a client writing every 20-250 ms pushed only when another device's poke came.
+    const writes = Array.from({ length: 40 }, (_, i): [number, Body] => [
+      100 + i * 200,
+      { type: 'local-write', ops: 1 },
+    ]);
+    const { state, effects } = feed(resting(), ...writes);
+    expect(state.phase).toMatchObject({ name: 'scheduled', at: 3100, reason: 'write' });
+    const fired = feed(state, [3100, { type: 'timer', timer: 'round' }]);
+    expect(runs(fired.effects)).toBe(1);
+    // After that round, the next burst gets its own bound.
+    const next = feed(
+      fired.state,
+      [3200, { type: 'round-finished', rejected: 0 }],
+      [3300, { type: 'local-write', ops: 1 }],
+    );
+    expect(next.state.phase).toEqual({ name: 'scheduled', at: 3600, reason: 'write', since: 3300 });
+    expect(effects.filter((e) => e.type === 'set-timer').length).toBeGreaterThan(1);
   });
 
   it('a poke while resting runs a round now', () => {

@@ -45,7 +45,13 @@ export type RoundStage = 'pushing' | 'pulling' | 'verifying';
 /** The named states of the loop. Those with a time wake the loop then (when background sync is on). */
 export type Phase =
   | { readonly name: 'idle' }
-  | { readonly name: 'scheduled'; readonly at: number; readonly reason: 'write' | 'interval' }
+  | {
+      readonly name: 'scheduled';
+      readonly at: number;
+      readonly reason: 'write' | 'interval';
+      /** For `write`: when the first write this round waits for was made (the debounce never passes `debounceMaxMs` after it). */
+      readonly since?: number;
+    }
   | { readonly name: RoundStage }
   | { readonly name: 'offline'; readonly retryAt: number }
   | { readonly name: 'backing-off'; readonly until: number; readonly failures: number }
@@ -69,6 +75,11 @@ export interface MachineConfig {
   readonly intervalMs: number;
   /** Delay between a local write and the round it triggers (trailing: each write moves it). */
   readonly debounceMs: number;
+  /**
+   * The longest a write waits for its round while more writes keep coming (default 3 s): without it a device
+   * writing more often than every `debounceMs` would never push until it paused.
+   */
+  readonly debounceMaxMs: number;
   /** The one retry policy, for rounds and the event stream alike. */
   readonly backoff: BackoffOptions;
   /** In the background: `pause` (mobile: only rounds asked for) or `continue` (desktop: a hidden window syncs). */
@@ -135,6 +146,7 @@ export type Effect =
 export const DEFAULT_CONFIG: MachineConfig = {
   intervalMs: 30_000,
   debounceMs: 300,
+  debounceMaxMs: 3000,
   backoff: {},
   background: 'pause',
 };
@@ -254,15 +266,21 @@ function request(s: MachineState, kind: 'soft' | 'hard'): MachineState {
   return startRound(s);
 }
 
-/** A local write: a trailing debounce, unless a failure is being waited out (a write must not burn a retry). */
+/**
+ * A local write: a trailing debounce, at most `debounceMaxMs` after the first write it holds back, unless a
+ * failure is being waited out (a write must not burn a retry).
+ */
 function afterWrite(s: MachineState, at: number): MachineState {
   if (!isActive(s) || !s.signedIn) return s;
   if (isRunning(s.phase)) return { ...s, again: s.again === 'no' ? 'soft' : s.again };
   const due = at + s.config.debounceMs;
-  if (s.phase.name === 'idle') return { ...s, phase: { name: 'scheduled', at: due, reason: 'write' } };
+  if (s.phase.name === 'idle')
+    return { ...s, phase: { name: 'scheduled', at: due, reason: 'write', since: at } };
   if (s.phase.name !== 'scheduled') return s;
-  const when = s.phase.reason === 'write' ? due : Math.min(s.phase.at, due);
-  return { ...s, phase: { name: 'scheduled', at: when, reason: 'write' } };
+  const since = (s.phase.reason === 'write' ? s.phase.since : undefined) ?? at;
+  const latest = since + s.config.debounceMaxMs;
+  const when = Math.min(s.phase.reason === 'write' ? due : Math.min(s.phase.at, due), latest);
+  return { ...s, phase: { name: 'scheduled', at: when, reason: 'write', since } };
 }
 
 function onRoundTimer(s: MachineState, at: number): MachineState {

@@ -30,36 +30,51 @@ function headers(token: string | undefined, json: boolean): Record<string, strin
   return h;
 }
 
+/**
+ * How long one request may take, answer body included (default 60 s). Without a bound, a request the HTTP stack
+ * never settles (the chaos run saw Node's fetch wait with no socket left after a connection reset) would hold the
+ * sync loop in its round for good; past it the request fails as a network error and is retried with backoff.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 export function createTransport(
   baseUrl: string,
   fetchImpl: FetchLike = (i, init) => fetch(i, init),
+  { timeoutMs = REQUEST_TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): Transport {
   const base = baseUrl.replace(/\/+$/, '');
   return {
     baseUrl: base,
     async request(method, path, o = {}) {
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), timeoutMs);
+      const signal = o.signal ? AbortSignal.any([o.signal, timeout.signal]) : timeout.signal;
+      const failure = (what: string, e: unknown) =>
+        timeout.signal.aborted
+          ? new ClientError('network', `no answer from ${base} within ${timeoutMs / 1000} s`, { cause: e })
+          : new ClientError('network', `${what}: ${e instanceof Error ? e.message : String(e)}`, {
+              cause: e,
+            });
       let res: Response;
-      try {
-        res = await fetchImpl(base + path, {
-          method,
-          headers: headers(o.token, o.body !== undefined),
-          body: o.body === undefined ? null : JSON.stringify(o.body),
-          signal: o.signal ?? null,
-        });
-      } catch (e: unknown) {
-        throw new ClientError(
-          'network',
-          `cannot reach ${base}: ${e instanceof Error ? e.message : String(e)}`,
-          {
-            cause: e,
-          },
-        );
-      }
       let text: string;
       try {
-        text = await res.text();
-      } catch (e: unknown) {
-        throw new ClientError('network', `connection to ${base} dropped`, { cause: e });
+        try {
+          res = await fetchImpl(base + path, {
+            method,
+            headers: headers(o.token, o.body !== undefined),
+            body: o.body === undefined ? null : JSON.stringify(o.body),
+            signal,
+          });
+        } catch (e: unknown) {
+          throw failure(`cannot reach ${base}`, e);
+        }
+        try {
+          text = await res.text();
+        } catch (e: unknown) {
+          throw failure(`connection to ${base} dropped`, e);
+        }
+      } finally {
+        clearTimeout(timer);
       }
       let body: unknown = null;
       if (text) {
