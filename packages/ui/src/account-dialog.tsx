@@ -1,7 +1,7 @@
-import { useEffect, useRef } from 'react';
 import { ChangePasswordForm, DeleteAccountForm } from './account-forms.tsx';
 import type { OpenSession } from './app-controller.ts';
 import { DataSection } from './data-section.tsx';
+import { ModalDialog } from './modal-dialog.tsx';
 
 /**
  * The Account dialog (a modal `<dialog>`: focus stays inside, Escape closes, focus returns to the opener): export
@@ -20,33 +20,8 @@ export function AccountDialog({
   /** Also here for the phone layout, whose compact header has no room for it. */
   onSignOut: () => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => {
-      if (dialog?.open) dialog.close();
-      opener?.focus();
-    };
-  }, []);
-
   return (
-    <dialog
-      ref={ref}
-      className="card account-dialog"
-      aria-labelledby="account-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-    >
-      <div className="dialog-head">
-        <h2 id="account-title">Account</h2>
-        <button type="button" className="ghost" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <ModalDialog title="Account" className="account-dialog" onClose={onClose}>
       <p className="muted small signed-in-as">
         <span>Signed in as {session.email}</span>
         <button type="button" className="ghost" onClick={onSignOut}>
@@ -56,6 +31,6 @@ export function AccountDialog({
       <DataSection engine={session.engine} />
       <ChangePasswordForm engine={session.engine} />
       <DeleteAccountForm email={session.email} onDelete={onDeleteAccount} />
-    </dialog>
+    </ModalDialog>
   );
 }

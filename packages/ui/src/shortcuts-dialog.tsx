@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { ModalDialog } from './modal-dialog.tsx';
 import { SHORTCUTS } from './shortcuts.ts';
 
 /** How a key is written in the table ("Control+Z" reads "Ctrl+Z"). */
@@ -9,33 +9,8 @@ const keyText = (k: string) => k.replace('Control', 'Ctrl');
  * was). Lists shortcuts.ts's table.
  */
 export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => {
-      if (dialog?.open) dialog.close();
-      opener?.focus();
-    };
-  }, []);
-
   return (
-    <dialog
-      ref={ref}
-      className="card shortcuts-dialog"
-      aria-labelledby="shortcuts-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-    >
-      <div className="dialog-head">
-        <h2 id="shortcuts-title">Keyboard shortcuts</h2>
-        <button type="button" className="ghost" onClick={onClose}>
-          Close
-        </button>
-      </div>
+    <ModalDialog title="Keyboard shortcuts" className="shortcuts-dialog" onClose={onClose}>
       <p className="muted small">Outside text fields. The selected task is the one with the focus in it.</p>
       <table className="shortcuts">
         <thead>
@@ -60,6 +35,6 @@ export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
           ))}
         </tbody>
       </table>
-    </dialog>
+    </ModalDialog>
   );
 }
