@@ -112,6 +112,33 @@ async function main() {
   const m = measures();
   const { measure } = m;
   try {
+    await measure(
+      'transfer of the sign-in screen (first visit, no cache): encoded / decoded bytes',
+      async () => {
+        const d = await h.device();
+        await d.page.goto(h.baseUrl);
+        await d.page.getByLabel('Email').waitFor();
+        const entries = await d.page.evaluate(() =>
+          performance.getEntriesByType('resource').map((e) => {
+            const r = e as PerformanceResourceTiming;
+            return { name: new URL(r.name).pathname, encoded: r.encodedBodySize, decoded: r.decodedBodySize };
+          }),
+        );
+        await d.context.close();
+        const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+        const total = entries.reduce(
+          (a, e) => ({ encoded: a.encoded + e.encoded, decoded: a.decoded + e.decoded }),
+          {
+            encoded: 0,
+            decoded: 0,
+          },
+        );
+        const big = entries
+          .filter((e) => e.decoded > 50_000)
+          .map((e) => `${e.name.split('/').pop()} ${kb(e.encoded)} of ${kb(e.decoded)}`);
+        return `${kb(total.encoded)} transferred for ${kb(total.decoded)} (${entries.length} files; ${big.join(', ')})`;
+      },
+    );
     await measure(`Enter in "New task" → row painted (${ENTER_TASKS} tasks)`, async () => {
       const latency = await enterLatency(h);
       return `p50 ${pct(latency, 50).toFixed(1)} ms, p95 ${pct(latency, 95).toFixed(1)} ms`;

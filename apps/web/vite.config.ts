@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompressPlugin } from './build/precompress.ts';
 import { serviceWorkerPlugin } from './build/service-worker-plugin.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -9,7 +10,7 @@ export default defineConfig({
   root,
   // Static files shared with the desktop app (zod-config.js: Zod without code generation under the CSP).
   publicDir: `${root}../../packages/ui/public`,
-  plugins: [react(), serviceWorkerPlugin(`${root}sw/sw.js`)],
+  plugins: [react(), serviceWorkerPlugin(`${root}sw/sw.js`), precompressPlugin()],
   // sqlite-wasm loads its .wasm relative to its own module: pre-bundling would break that.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
   worker: { format: 'es' },

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { openApiDocument } from '@selftracker/server';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
+import { precompress } from '../../web/build/precompress.ts';
 import { CONTENT_SECURITY_POLICY, createWebRoutes } from './web.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'selftracker-web-'));
@@ -92,5 +94,54 @@ describe('/docs: the API reference', () => {
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
     expect(html).toContain('<link rel="stylesheet" href="/docs/docs.css">');
+  });
+});
+
+describe('precompressed files of the build', () => {
+  const big = `${'console.log("SelfTracker");\n'.repeat(200)}`;
+  const pre = mkdtempSync(join(tmpdir(), 'selftracker-web-pre-'));
+  afterAll(() => rmSync(pre, { recursive: true, force: true }));
+  mkdirSync(join(pre, 'assets'));
+  writeFileSync(join(pre, 'index.html'), `<!doctype html><title>t</title>${'<!-- padding -->'.repeat(100)}`);
+  writeFileSync(join(pre, 'assets', 'main-abcd.js'), big);
+  writeFileSync(join(pre, 'assets', 'tiny-abcd.js'), 'x()');
+  const made = precompress(pre);
+  const app = createWebRoutes(api, pre, log);
+
+  it('writes .br and .gz beside every compressible file of at least 1 KiB, and leaves small ones alone', () => {
+    expect(made.files).toBe(2);
+    expect(made.brotli).toBeLessThan(made.bytes / 10);
+    expect(existsSync(join(pre, 'assets', 'main-abcd.js.br'))).toBe(true);
+    expect(existsSync(join(pre, 'assets', 'main-abcd.js.gz'))).toBe(true);
+    expect(existsSync(join(pre, 'assets', 'tiny-abcd.js.br'))).toBe(false);
+  });
+
+  it.each([
+    ['br, gzip', 'br'],
+    ['gzip', 'gzip'],
+    ['identity', null],
+  ])(
+    'Accept-Encoding %s gets %s, with the original type, Vary and the long cache',
+    async (accept, encoding) => {
+      const r = await app.request('/assets/main-abcd.js', { headers: { 'accept-encoding': accept } });
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-encoding')).toBe(encoding);
+      expect(r.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const body = Buffer.from(await r.arrayBuffer());
+      const plain =
+        encoding === 'br' ? brotliDecompressSync(body) : encoding === 'gzip' ? gunzipSync(body) : body;
+      expect(plain.toString()).toBe(big);
+      if (encoding) {
+        expect(r.headers.get('vary')).toContain('Accept-Encoding');
+        expect(body.byteLength).toBeLessThan(big.length / 10);
+      }
+    },
+  );
+
+  it('the page itself too, still uncached', async () => {
+    const r = await app.request('/', { headers: { 'accept-encoding': 'br' } });
+    expect(r.headers.get('content-encoding')).toBe('br');
+    expect(r.headers.get('cache-control')).toBe('no-cache');
   });
 });

@@ -65,29 +65,19 @@ export function createWebRoutes(
     return root;
   }
   log.info({ dir }, 'serving the web app');
-  root.use(
-    '/assets/*',
-    serveStatic({
-      root: dir,
-      onFound: (_path, c) => {
-        c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      },
-    }),
-  );
+  // Caching: hashed assets for a year, everything else (index.html, sw.js) revalidated on every load. Set after
+  // serveStatic answered: its onFound runs once the response exists, too late for a header.
+  root.use('*', async (c, next) => {
+    await next();
+    if (c.req.path === '/v1' || c.req.path.startsWith('/v1/') || c.req.path.startsWith('/docs')) return;
+    const hashed = c.req.path.startsWith('/assets/') && c.res.status < 400;
+    c.res.headers.set('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+  });
+  // The build's .br/.gz beside each file (apps/web/build/precompress.ts) go to a browser that accepts them.
+  root.use('/assets/*', serveStatic({ root: dir, precompressed: true }));
   // A hashed asset that is not there must not fall through to index.html (a cache would keep HTML as JS).
   root.get('/assets/*', (c) => c.text('Not found\n', 404));
-  root.use(
-    '*',
-    serveStatic({
-      root: dir,
-      onFound: (_path, c) => {
-        c.header('Cache-Control', 'no-cache');
-      },
-    }),
-  );
-  root.get(
-    '*',
-    serveStatic({ root: dir, path: 'index.html', onFound: (_p, c) => c.header('Cache-Control', 'no-cache') }),
-  );
+  root.use('*', serveStatic({ root: dir, precompressed: true }));
+  root.get('*', serveStatic({ root: dir, path: 'index.html', precompressed: true }));
   return root;
 }
