@@ -15,7 +15,7 @@ import { explain, type LogEvent, pushResults, readClientFile, readJsonl } from '
 import { type NemesisKind, startNemesis, type World } from './nemesis.ts';
 import { ClientProcess, freePort, Instance } from './processes.ts';
 import { createRng } from './rng.ts';
-import { converge, pokeCheck, serverState, signUp } from './server-api.ts';
+import { converge, pokeCheck, serverState, signInAgain, signUp } from './server-api.ts';
 
 export interface ChaosOptions {
   seconds: number;
@@ -144,6 +144,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const healAt = Date.now();
   say(`chaos: healed after ${((healAt - start) / 1000).toFixed(1)} s; final sync of every client`);
   await Promise.all(clients.map((c) => c.request('sync', 60_000).catch(() => {})));
+  await signInAgain(instances[0]!.url, users, PASSWORD); // the sign-up's access tokens may have expired
   const converged = await converge(clients, instances[0]!.url, users, 90_000);
   const convergeMs = converged.ok ? Date.now() - healAt : null;
 

@@ -23,6 +23,17 @@ async function call<T>(base: string, method: string, path: string, token?: strin
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/**
+ * Signs every user in again for a fresh access token (they live 15 minutes: a long run outlives the sign-up's).
+ * The controller's own sessions, not the clients'.
+ */
+export async function signInAgain(base: string, users: ChaosUser[], password: string): Promise<void> {
+  for (const u of users) {
+    const r = await call<ChaosUser>(base, 'POST', '/v1/auth/login', undefined, { email: u.email, password });
+    u.access_token = r.access_token;
+  }
+}
+
 export async function signUp(base: string, email: string, password: string): Promise<ChaosUser> {
   const r = await call<ChaosUser>(base, 'POST', '/v1/auth/signup', undefined, { email, password });
   return { email, user_id: r.user_id, access_token: r.access_token };
