@@ -22,7 +22,7 @@ import { uuidv7 } from '@selftracker/core';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { type ServerProcess, startServer } from '../apps/web/e2e/harness.ts';
-import { pct } from './support.ts';
+import { pct, scratchPostgres } from './support.ts';
 
 const USERS = Number(process.env.LIVE_USERS ?? 5000);
 const RATES = (process.env.LIVE_RATES ?? '50,200,500').split(',').map(Number);
@@ -51,32 +51,26 @@ const openFds = (pid: number) => {
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
 async function main() {
-  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const dbName = `selftracker_live_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
+  const scratch = await scratchPostgres('live');
   const secret = randomBytes(48).toString('base64url');
   const tmp = mkdtempSync(join(tmpdir(), 'selftracker-live-'));
   const servers: ServerProcess[] = [];
   const holders: ReturnType<typeof fork>[] = [];
   try {
     const env = {
-      DATABASE_URL: dbUrl.toString(),
+      DATABASE_URL: scratch.url,
       SELFTRACKER_JWT_SECRET: secret,
       SELFTRACKER_PULLS_PER_MINUTE: '100000',
       SELFTRACKER_PUSHES_PER_MINUTE: '100000',
     };
     console.log(
-      `bench:live: ${USERS.toLocaleString('en-US')} users × 2 devices on two instances (PostgreSQL ${dbName})`,
+      `bench:live: ${USERS.toLocaleString('en-US')} users × 2 devices on two instances (PostgreSQL ${scratch.name})`,
     );
     for (const name of ['a', 'b']) servers.push(await startServer({ dataDir: join(tmp, name), env }));
     console.log(`open files allowed per instance: ${openFds(servers[0]!.child.pid!)}`);
 
     // Users, straight into the database, and their access tokens (valid for the whole run).
-    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    const db = new pg.Client({ connectionString: scratch.url });
     await db.connect();
     const ids = Array.from({ length: USERS }, () => randomUUID());
     await db.query(
@@ -266,8 +260,7 @@ async function main() {
   } finally {
     for (const h of holders) h.kill();
     for (const s of servers) await s.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await scratch.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -20,9 +20,8 @@ import { join } from 'node:path';
 import type { Engine } from '@selftracker/client';
 import { openDevice } from '@selftracker/client/testing';
 import { api } from '@selftracker/server/testing';
-import pg from 'pg';
 import { type ServerProcess, startServer } from '../apps/web/e2e/harness.ts';
-import { pct } from './support.ts';
+import { pct, scratchPostgres } from './support.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 1800);
 const USERS = Number(process.env.SOAK_USERS ?? 20);
@@ -49,27 +48,21 @@ interface User {
 }
 
 async function main() {
-  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const dbName = `selftracker_soak_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
+  const scratch = await scratchPostgres('soak');
   const tmp = mkdtempSync(join(tmpdir(), 'selftracker-soak-'));
   const servers: ServerProcess[] = [];
   const users: User[] = [];
   let failed = false;
   try {
     const env = {
-      DATABASE_URL: dbUrl.toString(),
+      DATABASE_URL: scratch.url,
       SELFTRACKER_JWT_SECRET: randomBytes(48).toString('base64url'),
       SELFTRACKER_AUTH_PER_MINUTE: '100000',
     };
     for (const name of ['a', 'b']) servers.push(await startServer({ dataDir: join(tmp, name), env }));
     const [a, b] = servers.map((s) => s.baseUrl) as [string, string];
     console.log(
-      `soak: ${USERS} users × 2 devices, ${RATE} writes/s, ${SECONDS} s, two instances on PostgreSQL ${dbName}`,
+      `soak: ${USERS} users × 2 devices, ${RATE} writes/s, ${SECONDS} s, two instances on PostgreSQL ${scratch.name}`,
     );
 
     let seq = 0;
@@ -241,8 +234,7 @@ async function main() {
   } finally {
     for (const u of users) for (const d of u.devices) await d.close().catch(() => {});
     for (const s of servers) await s.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
-    await admin.end();
+    await scratch.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
   if (failed) process.exit(1);

@@ -94,3 +94,28 @@ export function enterProbe(a: { list: string; row: string; title: string }): Pro
     obs.observe(list, { childList: true, subtree: true, characterData: true });
   });
 }
+
+/**
+ * A fresh PostgreSQL database for one benchmark run, next to DATABASE_URL (or the local server's `postgres`
+ * database): its URL, its name, and `drop()`, which removes it and closes the admin connection.
+ */
+export async function scratchPostgres(
+  prefix: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `selftracker_${prefix}_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await admin.end();
+    },
+  };
+}

@@ -144,9 +144,8 @@ export class Syncer {
       };
       // From a stored cursor (no resync under way), the answer also carries the pull page after it: a round that
       // pushed then needs no pull request of its own (an older server ignores the parameter).
-      const cursor = (await getState(this.driver, 'resync'))
-        ? undefined
-        : await getState(this.driver, 'cursor');
+      const state = await getStates(this.driver); // one read for both keys, once per batch
+      const cursor = state.resync ? undefined : state.cursor;
       const q = cursor ? `?pull_cursor=${encodeURIComponent(cursor)}&pull_limit=${PULL_LIMIT}` : '';
       let r: HttpResult<PushResponse & { pull?: PullResponse }>;
       try {
