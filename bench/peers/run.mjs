@@ -1,7 +1,7 @@
 // `npm run bench:peers`: installs bench/peers' own dependencies on first run (pinned by its package-lock.json,
 // outside the workspace install), then runs the comparison. Arguments go through to main.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +20,9 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lock) {
     console.error('bench:peers: npm install in bench/peers failed');
     process.exit(r.status ?? 1);
   }
-  writeFileSync(stamp, readFileSync(join(here, 'package-lock.json'), 'utf8'));
+  mkdirSync(join(here, 'node_modules'), { recursive: true });
+  const installed = join(here, 'package-lock.json');
+  writeFileSync(stamp, existsSync(installed) ? readFileSync(installed, 'utf8') : '');
 }
 const r = spawnSync(
   process.execPath,
