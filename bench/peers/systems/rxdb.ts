@@ -61,7 +61,8 @@ export default function rxdb(): System {
       `seq, push = one transaction per batch under a per-user advisory lock: compares each row's assumedMasterState ` +
       `with the stored row, upserts the others with one unnest INSERT … ON CONFLICT, returns the master state of ` +
       `conflicting rows; live: an SSE endpoint sends each committed push ({documents, checkpoint}) to pull.stream$ ` +
-      `(RESYNC on connect). W2 rows are seeded into PostgreSQL directly.`,
+      `(RESYNC on connect). Pulling clients replicate both ways as an app would (W4 A and live A push only); W2 rows ` +
+      `are seeded into PostgreSQL directly (then ANALYZE).`,
 
     async setup(ctx: RunContext) {
       pool = new pg.Pool({ connectionString: ctx.pgUrl, max: 2 });
@@ -241,6 +242,8 @@ export default function rxdb(): System {
           [user, now, ids, titles],
         );
       }
+      // Fresh stats, as autovacuum would have them on a server whose rows were not all written a second ago.
+      await pool!.query('ANALYZE rx_tasks');
       expectCount('server rows seeded', await serverCount(user), rows);
       const c = await client('initial');
       try {
