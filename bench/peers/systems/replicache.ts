@@ -43,6 +43,7 @@ export default function replicache(): System {
   let child: ChildProcess | undefined;
   let url = '';
   let spaces = 0;
+  const run = randomUUID().slice(0, 8); // space ids unique even on a reused database
   const open = new Set<Rep>();
   /** A fresh client: a client group of its own (a new name), nothing synced, push and pull off. */
   const client = async () => {
@@ -63,12 +64,13 @@ export default function replicache(): System {
     rep.pushURL = `${url}/push?space=${space}`;
     rep.pullURL = `${url}/pull?space=${space}`;
   };
+  const close = async (rep: Rep) => {
+    open.delete(rep);
+    await rep.close();
+    await dropDatabase(rep.idbName, { kvStore: 'mem' }).catch(() => {});
+  };
   const closeAll = async () => {
-    for (const rep of [...open]) {
-      open.delete(rep);
-      await rep.close();
-      await dropDatabase(rep.idbName, { kvStore: 'mem' }).catch(() => {});
-    }
+    for (const rep of [...open]) await close(rep);
   };
   const stats = async (space: string, clientID = '') => {
     const r = await fetch(`${url}/stats?space=${space}&client=${clientID}`);
@@ -79,7 +81,7 @@ export default function replicache(): System {
     rep.mutate.updateTitle({ id, title: t, updated_at: Date.now() });
   /** Two synced clients of a fresh space holding one task. */
   const pair = async () => {
-    const space = `s${spaces++}`;
+    const space = `${run}-${spaces++}`;
     const a = await client();
     const b = await client();
     connect(a, space);
@@ -153,7 +155,7 @@ export default function replicache(): System {
     },
     async transfer(n) {
       try {
-        const space = `s${spaces++}`;
+        const space = `${run}-${spaces++}`;
         const a = await client();
         for (let i = 0; i < n; i++) await a.mutate.createTask(newTask(i));
         expectCount('pending mutations on A', (await a.experimentalPendingMutations()).length, n);
@@ -163,6 +165,8 @@ export default function replicache(): System {
         const s = await stats(space, a.clientID);
         expectCount('tasks on the server', s.tasks, n);
         expectCount("A's lastMutationID on the server", s.lastMutationID ?? 0, n);
+        // A is another device: closed so that its background work (persisting its commits) does not run in B's time.
+        await close(a);
         const b = await client();
         connect(b, space);
         const [, pullMs] = await timed(() => b.pull({ now: true }));
@@ -246,7 +250,7 @@ export default function replicache(): System {
     },
     async initialSync(rows) {
       try {
-        const space = `s${spaces++}`;
+        const space = `${run}-${spaces++}`;
         for (let from = 0; from < rows; from += SEED_BATCH) {
           const tasks = Array.from({ length: Math.min(SEED_BATCH, rows - from) }, (_, i) =>
             newTask(from + i),
