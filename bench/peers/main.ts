@@ -57,9 +57,14 @@ async function step<T>(r: Result, what: string, fn: (() => Promise<T>) | undefin
   gc();
   try {
     const v = await fn();
-    console.log(
-      `  ${what}: ${Array.isArray(v) ? `p50 ${percentile(v, 50).toFixed(1)} ms` : `${secs(v as number)} s`}`,
-    );
+    const shown = Array.isArray(v)
+      ? `p50 ${percentile(v, 50).toFixed(1)} ms`
+      : typeof v === 'number'
+        ? `${secs(v)} s`
+        : Object.entries(v as Record<string, number>)
+            .map(([k, x]) => `${k} ${secs(x)} s`)
+            .join(', ');
+    console.log(`  ${what}: ${shown}`);
     return v;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

@@ -309,15 +309,21 @@ export class Syncer {
     seen: Set<string> | undefined,
     restore?: { stamp: Stamp; newest: string },
   ): Promise<'done' | 'reset'> {
-    let cursor = from;
-    for (;;) {
+    const request = (cursor: string | undefined) => {
       const q = `?limit=${PULL_LIMIT}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const r = await this.session.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
+      const r = this.session.authed<PullResponse>('GET', `/v1/sync/pull${q}`);
+      r.catch(() => {}); // awaited below, or moot when writing the page before it failed
+      return r;
+    };
+    let next = request(from);
+    for (;;) {
+      const r = await next;
       if (r.status === 410 && !only) return 'reset';
       if (r.status !== 200) throw errorFromResponse(r);
       const page = r.body;
+      // The next page is fetched while this one is written: the server reads it as the client writes.
+      if (page.has_more) next = request(page.cursor);
       await this.#takePage(report, page, r.headers, only, seen, restore);
-      cursor = page.cursor;
       if (!page.has_more) return 'done';
     }
   }

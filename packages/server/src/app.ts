@@ -75,7 +75,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
   const log = deps.log ?? silentLogger;
   const horizonMs = deps.sync?.horizonMs ?? 90 * 24 * 3600 * 1000;
   const authService = createAuthService(deps.db, clock, deps.auth, deps.limits ?? {});
-  const syncService = createSyncService(deps.db, clock);
+  const syncService = createSyncService(deps.db, clock, deps.sync?.copyAbove);
   const userLimits = createUserLimits(deps.db, clock, deps.limits ?? {});
   const hub = await createPokeHub(deps.db);
   const streams = new Set<() => void>();
@@ -233,7 +233,7 @@ export async function createServer(deps: ServerDeps): Promise<SelfTrackerServer>
     if (!alsoPull) return c.json(result);
     let page: string | undefined;
     try {
-      await userLimits.pull(userId);
+      // Counted once, as the push it rides on: the page saves the client a request, it does not add one.
       page = await syncService.pull(userId, after, n);
     } catch (e: unknown) {
       // The push is committed and must be answered: without `pull` the client pulls on its own, and meets the

@@ -48,4 +48,9 @@ export interface SyncOptions {
   bodyTimeoutMs?: number;
   /** How long `/v1/ready` waits for the database's `select 1` before answering 503 (default 2 s). */
   readyTimeoutMs?: number;
+  /**
+   * A push writes its ledger entries and new rows with COPY above this many (default 32), with one INSERT at or
+   * below it: a COPY costs two round trips (the server accepts it before the data goes).
+   */
+  copyAbove?: number;
 }

@@ -42,7 +42,12 @@ const now = Date.now();
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startTestServer({ db: withFaults(db), limits: { authPerAddressPerMinute: 1_000_000 } });
+  // COPY for every batch, however small (the default writes a few rows with INSERT): its faults are tested here.
+  server = await startTestServer({
+    db: withFaults(db),
+    limits: { authPerAddressPerMinute: 1_000_000 },
+    sync: { copyAbove: 0 },
+  });
   client = api(server.url);
 });
 afterAll(async () => {

@@ -35,6 +35,12 @@ export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   readonly orm: Orm;
+  /**
+   * Connections for paged reads in version order (pulls), whose planner never picks a bitmap scan: one statement,
+   * no transaction around it. Absent on PGlite, where a pull sets `enable_bitmapscan = off` in a transaction
+   * instead (round trips cost nothing in process).
+   */
+  readonly pages?: Queryable;
   /** Runs `fn` in one transaction; `repeatable read` gives every statement one snapshot. */
   transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: { isolation?: 'repeatable read' }): Promise<T>;
   /**

@@ -17,6 +17,8 @@ export interface EntitySql {
    * max_hlc, fields…). One JSON text parameter is much cheaper to send than one array literal per column.
    */
   readonly upsert: string;
+  /** The same rows as `upsert` takes, inserted: fails on a row that exists. */
+  readonly insert: string;
   /**
    * Subquery of one row: `entity`, `n` (rows, tombstones included) and `s` (the sum of the rows' hashes modulo
    * 2^32) of user $1 — PROTOCOL.md "Checksums" computed by the database: it builds each row's canonical JSON
@@ -73,6 +75,9 @@ function build(name: EntityName): EntitySql {
   // hlc arrives as a JSON object (no string-in-string escaping) and is kept verbatim: json::text is the input text.
   const recordType = all.map(([c, t]) => `${c} ${c === '"hlc"' ? 'json' : t}`).join(', ');
   const recordCols = all.map(([c]) => (c === '"hlc"' ? 'x."hlc"::text' : `x.${c}`)).join(', ');
+  const insert =
+    `INSERT INTO ${table} (user_id, ${all.map(([c]) => c).join(', ')}) ` +
+    `SELECT $1::uuid, ${recordCols} FROM json_to_recordset($2::json) AS x(${recordType})`;
   const setList = all
     .filter(([c]) => c !== '"id"')
     .map(([c]) => `${c} = excluded.${c}`)
@@ -86,10 +91,8 @@ function build(name: EntityName): EntitySql {
     selectByIds:
       `SELECT r.* FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT id, version, deleted, deleted_at, hlc, max_hlc, ` +
       `${cols.join(', ')} FROM ${table} WHERE user_id = $1 AND id = k.id LIMIT 1) r`,
-    upsert:
-      `INSERT INTO ${table} (user_id, ${all.map(([c]) => c).join(', ')}) ` +
-      `SELECT $1::uuid, ${recordCols} FROM json_to_recordset($2::json) AS x(${recordType}) ` +
-      `ON CONFLICT (user_id, id) DO UPDATE SET ${setList}`,
+    upsert: `${insert} ON CONFLICT (user_id, id) DO UPDATE SET ${setList}`,
+    insert,
     checksum:
       `(SELECT '${name}'::text AS entity, count(*) AS n, coalesce(sum(('x' || encode(substr(sha256(convert_to(` +
       `${canonicalRowSql(spec)}, 'UTF8')), 1, 4), 'hex'))::bit(32)::bigint), 0) % 4294967296 AS s ` +

@@ -19,6 +19,15 @@ export async function openPostgres(
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing the process
+  // Pulls: right after a bulk upload the statistics are stale and the planner would bitmap-scan and sort every row
+  // after the cursor for each page; with bitmap scans off for these sessions it walks the (user_id, version)
+  // index in order, and a page is one statement (no BEGIN / SET LOCAL / COMMIT round trips).
+  const pages = new pg.Pool({
+    connectionString: url,
+    max: Math.max(2, Math.ceil((opts.poolSize ?? 10) / 2)),
+    options: '-c enable_bitmapscan=off',
+  });
+  pages.on('error', () => {});
   const orm = drizzle(pool, { schema }) as unknown as Orm;
   await migrateOnce(pool);
   const listener = createListener(url, opts.log);
@@ -28,11 +37,16 @@ export async function openPostgres(
     async query(text, params) {
       return (await pool.query(text, params as unknown[])).rows;
     },
+    pages: {
+      async query(text, params) {
+        return (await pages.query(text, params as unknown[])).rows;
+      },
+    },
     transaction: (fn, o) => transaction(pool, fn, o?.isolation),
     listen: (channel, onPayload, onResubscribed) => listener.listen(channel, onPayload, onResubscribed),
     async close() {
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), pages.end()]);
     },
   };
 }

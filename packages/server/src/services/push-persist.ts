@@ -101,8 +101,17 @@ export function persistLedger(
   userId: string,
   entries: PushPlan['ledger'],
   now: number,
+  copyAbove: number,
 ): Promise<void> {
   if (entries.length === 0) return Promise.resolve();
+  if (entries.length <= copyAbove) {
+    // A COPY is two round trips (the server must accept it before the data goes): a few entries go in one INSERT.
+    const sql =
+      'INSERT INTO op_ledger (user_id, op_id, content_hash, result, created_at) ' +
+      'SELECT $1, x.o, x.h, x.r, $2 FROM json_to_recordset($3::json) AS x(o uuid, h text, r jsonb)';
+    const rows = entries.map((e) => ({ o: e.opId, h: e.hash, r: e.result }));
+    return tx.query(sql, [userId, now, JSON.stringify(rows)]).then(() => {});
+  }
   let text = '';
   for (const e of entries) text += `${userId}\t${e.opId}\t${e.hash}\t${copyText(e.result)}\t${now}\n`;
   return tx.copyFrom('op_ledger', LEDGER_COLUMNS, text);
@@ -118,6 +127,7 @@ export async function persistPush(
   userId: string,
   plan: PushPlan,
   ledger: { entries: PushPlan['ledger']; written: Promise<void> },
+  copyAbove: number,
 ): Promise<void> {
   const writes: Promise<unknown>[] = [ledger.written];
   // The same entries in the same order: only a merge's rejection differs.
@@ -128,7 +138,7 @@ export async function persistPush(
       'WHERE l.user_id = $1 AND l.op_id = x.o';
     writes.push(tx.query(sql, [userId, JSON.stringify(fixes.map((e) => ({ o: e.opId, r: e.result })))]));
   }
-  for (const [entity, rows] of plan.rows) writes.push(...writeRows(tx, userId, entity, rows));
+  for (const [entity, rows] of plan.rows) writes.push(...writeRows(tx, userId, entity, rows, copyAbove));
   if (plan.rows.size > 0) {
     const sql = 'WITH u AS (UPDATE users SET version = $2 WHERE id = $1) SELECT pg_notify($3, $4)';
     writes.push(tx.query(sql, [userId, plan.version, POKE_CHANNEL, `${userId} ${plan.version}`]));
@@ -144,13 +154,18 @@ function writeRows(
   userId: string,
   entity: EntityName,
   changed: ReadonlyMap<string, StoredRow>,
+  copyAbove: number,
 ): Promise<unknown>[] {
   const sql = ENTITY_SQL[entity];
   const names = ENTITIES[entity].fieldNames;
   const updates: Record<string, unknown>[] = [];
   const fresh: [string, StoredRow][] = [];
+  // A COPY is two round trips: a few new rows go in one INSERT (no ON CONFLICT: like the COPY, it fails on a row
+  // that exists after all).
+  const copy = changed.size > copyAbove;
+  const inserts: Record<string, unknown>[] = [];
   for (const [id, row] of changed) {
-    if (!row.stored) {
+    if (!row.stored && copy) {
       fresh.push([id, row]);
       continue;
     }
@@ -163,7 +178,7 @@ function writeRows(
       max_hlc: row.maxHlc,
     };
     if (!row.deleted) for (const n of names) r[n] = row.data[n];
-    updates.push(r);
+    (row.stored ? updates : inserts).push(r);
   }
   function* lines() {
     for (let i = 0; i < fresh.length; i += COPY_CHUNK) {
@@ -178,6 +193,7 @@ function writeRows(
   }
   const writes: Promise<unknown>[] = [];
   if (fresh.length > 0) writes.push(tx.copyFrom(sql.table, sql.copyColumns, lines()));
+  if (inserts.length > 0) writes.push(tx.query(sql.insert, [userId, JSON.stringify(inserts)]));
   if (updates.length > 0) writes.push(tx.query(sql.upsert, [userId, JSON.stringify(updates)]));
   return writes;
 }

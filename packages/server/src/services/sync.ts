@@ -42,7 +42,7 @@ async function prepareOps(ops: readonly RawOp[]): Promise<PreparedOp[]> {
   return prepared;
 }
 
-export function createSyncService(db: Database, clock: Clock): SyncService {
+export function createSyncService(db: Database, clock: Clock, copyAbove = 32): SyncService {
   const serverClock = createHlcClock({
     node: 'server',
     now: () => clock.now(),
@@ -60,24 +60,47 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
         const state = await loading;
         const now = clock.now();
         const entries = ledgerBeforeMerge(state.ledger, ops);
-        const written = persistLedger(tx, userId, entries, now);
+        const written = persistLedger(tx, userId, entries, now, copyAbove);
         written.catch(() => {}); // awaited in persistPush, or moot after a throw
         const steps = planSteps(state, ops, { now, hlc: serverClock }, SLICE);
         let step = steps.next();
         for (; !step.done; step = steps.next()) await yieldToIo();
-        await persistPush(tx, userId, step.value, { entries, written });
+        await persistPush(tx, userId, step.value, { entries, written }, copyAbove);
         return { results: [...step.value.results], version: String(step.value.version) };
       });
     },
 
     async pull(userId, cursor, limit) {
       const after = decodeCursor(cursor);
-      const [user] = await db.query<{ version: number; pruned_version: number }>(
-        'SELECT version, pruned_version FROM users WHERE id = $1',
-        [userId],
+      // One statement, one snapshot: the account's version and horizon with the page, so a page never mixes
+      // states from different commits. The (user_id, version) index is walked in order (see `Database.pages`).
+      const parts = ENTITY_NAMES.map((n) =>
+        ENTITY_SQL[n].changeJson('t.user_id = $1 AND t.version > $2', 'ORDER BY t.version LIMIT $3'),
       );
-      if (!user) throw new ProtocolError('unauthorized', 'account no longer exists');
-      if (after > 0 && after < Number(user.pruned_version)) {
+      // The page comes back as one text (the changes joined by the database) with its row count and last version:
+      // one value to hand over instead of thousands of rows, so little work lands on the thread serving HTTP.
+      const sql = `SELECT u.version, u.pruned_version, q.n, q.last, q.body FROM users u CROSS JOIN LATERAL (
+           SELECT count(*)::int AS n, max(v) FILTER (WHERE rn <= $4) AS last,
+                  string_agg(j, ',' ORDER BY v) FILTER (WHERE rn <= $4) AS body
+           FROM (SELECT v, j, row_number() OVER (ORDER BY v) AS rn
+                 FROM (${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3) p) q) q
+         WHERE u.id = $1`;
+      const params = [userId, after, limit + 1, limit];
+      type Page = {
+        version: number;
+        pruned_version: number;
+        n: number;
+        last: number | null;
+        body: string | null;
+      };
+      const [page] = db.pages
+        ? await db.pages.query<Page>(sql, params)
+        : await db.transaction(async (tx) => {
+            await tx.query('SET LOCAL enable_bitmapscan = off');
+            return tx.query<Page>(sql, params);
+          });
+      if (!page) throw new ProtocolError('unauthorized', 'account no longer exists');
+      if (after > 0 && after < Number(page.pruned_version)) {
         throw new ProtocolError(
           'reset_required',
           'cursor is older than the tombstone horizon: pull from the beginning',
@@ -85,33 +108,15 @@ export function createSyncService(db: Database, clock: Clock): SyncService {
       }
       // A cursor past the user's version (a server restored from a backup, a cursor from elsewhere) would skip
       // every change until the version passed it: the client must start over (PROTOCOL.md Pull).
-      if (after > Number(user.version)) {
+      if (after > Number(page.version)) {
         throw new ProtocolError(
           'reset_required',
           'cursor is ahead of this account on the server (restored from a backup?): pull from the beginning',
         );
       }
-      // One statement, one snapshot: a page never mixes states from different commits. Bitmap scans off: right
-      // after a bulk upload the statistics are stale and the planner would scan and sort every row after the
-      // cursor for each page (quadratic over a fresh device's sync); the (user_id, version) index is ordered.
-      const parts = ENTITY_NAMES.map((n) =>
-        ENTITY_SQL[n].changeJson('t.user_id = $1 AND t.version > $2', 'ORDER BY t.version LIMIT $3'),
-      );
-      // The page comes back as one text (the changes joined by the database) with its row count and last version:
-      // one value to hand over instead of thousands of rows, so little work lands on the thread serving HTTP.
-      const [page] = await db.transaction(async (tx) => {
-        await tx.query('SET LOCAL enable_bitmapscan = off');
-        return tx.query<{ n: number; last: number | null; body: string | null }>(
-          `SELECT count(*)::int AS n, max(v) FILTER (WHERE rn <= $4) AS last,
-                  string_agg(j, ',' ORDER BY v) FILTER (WHERE rn <= $4) AS body
-           FROM (SELECT v, j, row_number() OVER (ORDER BY v) AS rn
-                 FROM (${parts.join(' UNION ALL ')} ORDER BY v LIMIT $3) p) q`,
-          [userId, after, limit + 1, limit],
-        );
-      });
-      const hasMore = Number(page?.n ?? 0) > limit;
-      const next = encodeCursor(page?.last == null ? after : Number(page.last));
-      return `{"changes":[${page?.body ?? ''}],"cursor":"${next}","has_more":${hasMore}}`;
+      const hasMore = Number(page.n ?? 0) > limit;
+      const next = encodeCursor(page.last == null ? after : Number(page.last));
+      return `{"changes":[${page.body ?? ''}],"cursor":"${next}","has_more":${hasMore}}`;
     },
 
     async checksum(userId) {
