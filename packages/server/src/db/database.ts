@@ -41,6 +41,12 @@ export interface Database extends Queryable {
    * instead (round trips cost nothing in process).
    */
   readonly pages?: Queryable;
+  /**
+   * Connections whose commits do not wait for the write-ahead log to reach the disk, for rate-limit counters: a
+   * crash may lose their last increments, which costs nothing, while a flush per request would cost most of a
+   * small request's time. Absent on PGlite.
+   */
+  readonly counters?: Queryable;
   /** Runs `fn` in one transaction; `repeatable read` gives every statement one snapshot. */
   transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: { isolation?: 'repeatable read' }): Promise<T>;
   /**

@@ -19,15 +19,17 @@ export async function openPostgres(
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
   pool.on('error', () => {}); // idle client errors surface on the next query instead of crashing the process
-  // Pulls: right after a bulk upload the statistics are stale and the planner would bitmap-scan and sort every row
-  // after the cursor for each page; with bitmap scans off for these sessions it walks the (user_id, version)
-  // index in order, and a page is one statement (no BEGIN / SET LOCAL / COMMIT round trips).
-  const pages = new pg.Pool({
+  // A second pool for `pages` and `counters` (see Database). Pulls: right after a bulk upload the statistics are
+  // stale and the planner would bitmap-scan and sort every row after the cursor for each page; with bitmap scans
+  // off for these sessions it walks the (user_id, version) index in order, and a page is one statement (no
+  // BEGIN / SET LOCAL / COMMIT round trips). Rate-limit counters: asynchronous commit, no WAL flush per request.
+  const side = new pg.Pool({
     connectionString: url,
     max: Math.max(2, Math.ceil((opts.poolSize ?? 10) / 2)),
-    options: '-c enable_bitmapscan=off',
+    options: '-c enable_bitmapscan=off -c synchronous_commit=off',
   });
-  pages.on('error', () => {});
+  side.on('error', () => {});
+  const sideQuery: Database['query'] = async (text, params) => (await side.query(text, params as unknown[])).rows;
   const orm = drizzle(pool, { schema }) as unknown as Orm;
   await migrateOnce(pool);
   const listener = createListener(url, opts.log);
@@ -37,16 +39,13 @@ export async function openPostgres(
     async query(text, params) {
       return (await pool.query(text, params as unknown[])).rows;
     },
-    pages: {
-      async query(text, params) {
-        return (await pages.query(text, params as unknown[])).rows;
-      },
-    },
+    pages: { query: sideQuery },
+    counters: { query: sideQuery },
     transaction: (fn, o) => transaction(pool, fn, o?.isolation),
     listen: (channel, onPayload, onResubscribed) => listener.listen(channel, onPayload, onResubscribed),
     async close() {
       await listener.close();
-      await Promise.all([pool.end(), pages.end()]);
+      await Promise.all([pool.end(), side.end()]);
     },
   };
 }

@@ -43,7 +43,7 @@ export class WindowCounter {
   /** Counts this hit; throws `rate_limited` (with the seconds until the window ends) when over the limit. */
   async take(subject: string, message: string): Promise<void> {
     const now = this.clock.now();
-    const [r] = await this.db.query<{ window_start: number; count: number }>(TAKE, [
+    const [r] = await (this.db.counters ?? this.db).query<{ window_start: number; count: number }>(TAKE, [
       this.#key(subject),
       now,
       this.windowMs,
@@ -55,6 +55,6 @@ export class WindowCounter {
   }
 
   async reset(subject: string): Promise<void> {
-    await this.db.query('DELETE FROM rate_limits WHERE key = $1', [this.#key(subject)]);
+    await (this.db.counters ?? this.db).query('DELETE FROM rate_limits WHERE key = $1', [this.#key(subject)]);
   }
 }
