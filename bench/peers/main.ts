@@ -4,13 +4,15 @@
  * Prints one table of figures and one of SelfTracker's ratios next to the aims of issue 11. Asserts nothing.
  *
  * Knobs: PEERS_ROWS (W1, W4; 10000), PEERS_INITIAL (W2; 100000), PEERS_EDITS (one-edit and live; 20),
- * PEERS_ONLY (comma-separated system names or file names, e.g. "bare,selftracker").
+ * PEERS_ONLY (comma-separated system names or file names, e.g. "bare,selftracker"), PEERS_PROFILE=1 (CPU profiles
+ * of SelfTracker's client per workload and of its server, printed after the tables; slows SelfTracker down).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scratchPostgres } from '../support.ts';
+import { profiled, serverProfiles } from './profile.ts';
 import { rawInsert } from './raw.ts';
 import { percentile, type System } from './types.ts';
 
@@ -18,6 +20,9 @@ const N = Number(process.env.PEERS_ROWS ?? 10_000);
 const INITIAL = Number(process.env.PEERS_INITIAL ?? 100_000);
 const EDITS = Number(process.env.PEERS_EDITS ?? 20);
 const ONLY = process.env.PEERS_ONLY?.toLowerCase().split(',').filter(Boolean);
+const PROFILE = process.env.PEERS_PROFILE === '1';
+if (PROFILE) process.env.PEERS_PROFILE_DIR = mkdtempSync(join(tmpdir(), 'selftracker-peers-profiles-'));
+const profiles: string[] = [];
 const here = dirname(fileURLToPath(import.meta.url));
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : (ms / 1000).toFixed(2));
@@ -56,7 +61,7 @@ async function step<T>(r: Result, what: string, fn: (() => Promise<T>) | undefin
   if (!fn) return undefined;
   gc();
   try {
-    const v = await fn();
+    const v = PROFILE && r.name === 'SelfTracker' ? await profiled(what, profiles, fn) : await fn();
     const shown = Array.isArray(v)
       ? `p50 ${percentile(v, 50).toFixed(1)} ms`
       : typeof v === 'number'
@@ -209,6 +214,13 @@ async function main() {
   }
   console.log('\nWhat each system runs:');
   for (const r of results) console.log(`- ${r.name} (${r.version}): ${r.note}`);
+  if (PROFILE) {
+    console.log(
+      '\nCPU profiles of SelfTracker (PEERS_PROFILE=1; idle = waiting on the network, the database or the other process):',
+    );
+    for (const p of [...profiles, ...serverProfiles(process.env.PEERS_PROFILE_DIR!)]) console.log(`\n${p}`);
+    rmSync(process.env.PEERS_PROFILE_DIR!, { recursive: true, force: true });
+  }
   const failed = results.filter((r) => r.errors.length);
   if (failed.length) {
     console.log('\nFailures:');

@@ -56,6 +56,10 @@ export default function selftracker(): System {
           DATABASE_URL: ctx.pgUrl,
           SELFTRACKER_PULLS_PER_MINUTE: '1000000',
           SELFTRACKER_PUSHES_PER_MINUTE: '1000000',
+          // PEERS_PROFILE=1: the server samples itself from start to exit (bench/peers/profile.ts).
+          ...(process.env.PEERS_PROFILE_DIR
+            ? { NODE_OPTIONS: `--import ${join(import.meta.dirname, '..', 'profile-preload.mjs')}` }
+            : {}),
         },
       });
     },
