@@ -29,7 +29,8 @@ export async function openPostgres(
     options: '-c enable_bitmapscan=off -c synchronous_commit=off',
   });
   side.on('error', () => {});
-  const sideQuery: Database['query'] = async (text, params) => (await side.query(text, params as unknown[])).rows;
+  const sideQuery: Database['query'] = async (text, params) =>
+    (await side.query(text, params as unknown[])).rows;
   const orm = drizzle(pool, { schema }) as unknown as Orm;
   await migrateOnce(pool);
   const listener = createListener(url, opts.log);
