@@ -4,10 +4,10 @@
  * per request to a node:http server (its own process) that upserts them into PostgreSQL with `unnest` and a
  * sequence, then pulls by sequence, 5,000 rows per page — the same batch sizes as SelfTracker.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { uuidv7 } from '@selftracker/core';
 import Database from 'better-sqlite3';
+import { type PeerServer, startPeerServer } from '../server-process.ts';
 import { type BenchTask, expectCount, type RunContext, type System, taskTitle, timed } from '../types.ts';
 
 const PUSH_BATCH = 1000;
@@ -122,7 +122,7 @@ const newTask = (i: number): BenchTask => {
 };
 
 export default function bare(): System {
-  let child: ChildProcess | undefined;
+  let child: PeerServer | undefined;
   let url = '';
   let dir = '';
   let files = 0;
@@ -145,31 +145,16 @@ export default function bare(): System {
       'no auth/validation/HLC/ledger: push = one unnest upsert of 1,000 rows with a sequence, pull = 5,000 rows by sequence; no live channel.',
     async setup(ctx: RunContext) {
       dir = ctx.dir;
-      const proc = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, '_bare-server.ts')],
-        {
-          env: { ...process.env, DATABASE_URL: ctx.pgUrl, PORT: '0' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      child = await startPeerServer(
+        join(import.meta.dirname, '_bare-server.ts'),
+        { DATABASE_URL: ctx.pgUrl },
+        'bare server',
       );
-      child = proc;
-      const port = await new Promise<number>((resolve, reject) => {
-        proc.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
-        proc.stdout!.on('data', (d: Buffer) => {
-          const m = /listening (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-      });
-      url = `http://127.0.0.1:${port}`;
+      url = child.url;
     },
     async teardown() {
       for (const c of clients.splice(0)) c.close();
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child!.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await child?.stop();
     },
     async localSingle(n) {
       const c = client();

@@ -5,10 +5,10 @@
  * count is exact. Replication runs with batch_size 1,000 (PouchDB's default is 100) and the default
  * batches_limit of 10.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { uuidv7 } from '@selftracker/core';
+import { type PeerServer, startPeerServer } from '../server-process.ts';
 import { type BenchTask, expectCount, type RunContext, type System, taskTitle, timed } from '../types.ts';
 
 const require = createRequire(import.meta.url);
@@ -42,7 +42,7 @@ function checkBulk(what: string, results: { ok?: boolean; error?: unknown }[], n
 }
 
 export default function pouchdb(): System {
-  let child: ChildProcess | undefined;
+  let child: PeerServer | undefined;
   let url = '';
   let dir = '';
   let files = 0;
@@ -86,31 +86,16 @@ export default function pouchdb(): System {
       'live edit = B in live, retry replication (longpoll _changes), timed until B’s local changes feed has the title.',
     async setup(ctx: RunContext) {
       dir = ctx.dir;
-      const proc = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, '_pouchdb-server.ts')],
-        {
-          env: { ...process.env, DATA_DIR: ctx.dir, PORT: '0' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      child = await startPeerServer(
+        join(import.meta.dirname, '_pouchdb-server.ts'),
+        { DATA_DIR: ctx.dir },
+        'express-pouchdb server',
       );
-      child = proc;
-      const port = await new Promise<number>((resolve, reject) => {
-        proc.once('exit', (code) => reject(new Error(`express-pouchdb server exited (${code})`)));
-        proc.stdout!.on('data', (d: Buffer) => {
-          const m = /listening (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-      });
-      url = `http://127.0.0.1:${port}`;
+      url = child.url;
     },
     async teardown() {
       await closeAll();
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child!.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await child?.stop();
     },
     async localSingle(n) {
       try {

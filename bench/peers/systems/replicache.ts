@@ -5,23 +5,25 @@
  * user), so every count is exact. Replicache's own timers are off (pullInterval null, minDelayMs 0; pushURL and
  * pullURL are set only when a workload syncs), and every push and pull is asked for explicitly with `now: true`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { uuidv7 } from '@selftracker/core';
 import { dropDatabase, Replicache, version, type WriteTransaction } from 'replicache';
+import { type PeerServer, startPeerServer } from '../server-process.ts';
 import { type BenchTask, expectCount, type RunContext, type System, taskTitle, timed } from '../types.ts';
 
 const VERSION = `replicache ${version}`;
 const SEED_BATCH = 10_000;
 
 const key = (id: string) => `task/${id}`;
+/** A task as Replicache stores it (an interface has no index signature, so it is not a JSON value to the types). */
+const json = (t: BenchTask) => ({ ...t });
 const mutators = {
   async createTask(tx: WriteTransaction, t: BenchTask) {
-    await tx.set(key(t.id), t);
+    await tx.set(key(t.id), json(t));
   },
   async createTasks(tx: WriteTransaction, ts: BenchTask[]) {
-    for (const t of ts) await tx.set(key(t.id), t);
+    for (const t of ts) await tx.set(key(t.id), json(t));
   },
   async updateTitle(tx: WriteTransaction, a: { id: string; title: string; updated_at: number }) {
     const t = (await tx.get(key(a.id))) as BenchTask | undefined;
@@ -40,7 +42,7 @@ const title = (rep: Rep, id: string) =>
   rep.query(async (tx) => ((await tx.get(key(id))) as BenchTask | undefined)?.title);
 
 export default function replicache(): System {
-  let child: ChildProcess | undefined;
+  let child: PeerServer | undefined;
   let url = '';
   let spaces = 0;
   const run = randomUUID().slice(0, 8); // space ids unique even on a reused database
@@ -104,31 +106,16 @@ export default function replicache(): System {
       '(a push = one transaction, tasks upserted with unnest; a pull = every task changed since the cookie in one ' +
       'response), one space per workload; one edit = A push + B pull; live = SSE poke from the server, B pulls on it.',
     async setup(ctx: RunContext) {
-      const proc = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, '_replicache-server.ts')],
-        {
-          env: { ...process.env, DATABASE_URL: ctx.pgUrl, PORT: '0' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      child = await startPeerServer(
+        join(import.meta.dirname, '_replicache-server.ts'),
+        { DATABASE_URL: ctx.pgUrl },
+        'Replicache server',
       );
-      child = proc;
-      const port = await new Promise<number>((resolve, reject) => {
-        proc.once('exit', (code) => reject(new Error(`Replicache server exited (${code})`)));
-        proc.stdout!.on('data', (d: Buffer) => {
-          const m = /listening (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-      });
-      url = `http://127.0.0.1:${port}`;
+      url = child.url;
     },
     async teardown() {
       await closeAll();
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child!.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await child?.stop();
     },
     async localSingle(n) {
       try {

@@ -6,11 +6,11 @@
  * process on loopback, storing rows in PostgreSQL. Each server workload uses a user of its own, so every count
  * is exact. No live channel: WatermelonDB has none (an app calls synchronize() again).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { uuidv7 } from '@selftracker/core';
 import pg from 'pg';
+import { type PeerServer, startPeerServer } from '../server-process.ts';
 import { type BenchTask, expectCount, type RunContext, type System, taskTitle, timed } from '../types.ts';
 import { seed, type WireTask } from './_watermelondb-store.ts';
 
@@ -64,7 +64,7 @@ const fill = (i: number) => (r: Any) => {
 };
 
 export default function watermelondb(): System {
-  let child: ChildProcess | undefined;
+  let child: PeerServer | undefined;
   let url = '';
   let dir = '';
   let pool: pg.Pool | undefined;
@@ -138,33 +138,18 @@ export default function watermelondb(): System {
       'directly. No live channel.',
     async setup(ctx: RunContext) {
       dir = ctx.dir;
-      const proc = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(import.meta.dirname, '_watermelondb-server.ts')],
-        {
-          env: { ...process.env, PG_URL: ctx.pgUrl, PORT: '0' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
+      child = await startPeerServer(
+        join(import.meta.dirname, '_watermelondb-server.ts'),
+        { PG_URL: ctx.pgUrl },
+        'WatermelonDB sync server',
       );
-      child = proc;
-      const port = await new Promise<number>((resolve, reject) => {
-        proc.once('exit', (code) => reject(new Error(`WatermelonDB sync server exited (${code})`)));
-        proc.stdout!.on('data', (d: Buffer) => {
-          const m = /listening (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        });
-      });
-      url = `http://127.0.0.1:${port}`;
+      url = child.url;
       pool = new pg.Pool({ connectionString: ctx.pgUrl, max: 2 });
     },
     async teardown() {
       closeAll();
       await pool?.end();
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child!.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await child?.stop();
     },
     async localSingle(n) {
       try {
