@@ -1,5 +1,5 @@
 /**
- * `npm run bench:peers` (through run.mjs): the same workloads on SelfTracker, on a bare pipeline of its own
+ * `npm run bench:peers` (through bench/isolated.mjs): the same workloads on SelfTracker, on a bare pipeline of its own
  * architecture, and on the systems a user would pick instead, each with its own server on loopback, in one run.
  * Prints one table of figures and one of SelfTracker's ratios next to the aims of issue 11. Asserts nothing.
  *
