@@ -1,10 +1,16 @@
 import { SelfTrackerProvider } from '@selftracker/react';
 import { QueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { type AppController, SIGN_IN_AGAIN } from './app-controller.ts';
 import { OtherTabScreen } from './other-tab-screen.tsx';
 import { SignInScreen } from './sign-in-screen.tsx';
-import { TrackerScreen } from './tracker-screen.tsx';
+
+/**
+ * The signed-in screens are a chunk of their own: the sign-in screen (the first paint of a new visitor) loads
+ * without them. The chunk is fetched as soon as a session is being opened, while the database opens.
+ */
+const loadTracker = () => import('./tracker-screen.tsx');
+const TrackerScreen = lazy(() => loadTracker().then((m) => ({ default: m.TrackerScreen })));
 
 /** Local queries and writes never wait for the network (STYLE.md: networkMode 'always'). */
 function createQueryClient(): QueryClient {
@@ -23,17 +29,22 @@ export function AppRoot({ controller }: { controller: AppController }) {
   // A fresh cache per opened database: one user's rows never show under another's.
   const queryClient = useMemo(() => (session ? createQueryClient() : undefined), [session]);
   useEffect(() => () => queryClient?.clear(), [queryClient]);
+  const signedOut = state.kind === 'signed-out';
+  useEffect(() => {
+    if (!signedOut) void loadTracker().catch(() => {}); // a failed load shows when it renders (Suspense)
+  }, [signedOut]);
 
+  const opening = (
+    <main className="auth">
+      <p className="muted" aria-live="polite">
+        Opening SelfTracker…
+      </p>
+    </main>
+  );
   switch (state.kind) {
     case 'starting':
     case 'opening':
-      return (
-        <main className="auth">
-          <p className="muted" aria-live="polite">
-            Opening SelfTracker…
-          </p>
-        </main>
-      );
+      return opening;
     case 'signed-out':
       return (
         <SignInScreen
@@ -67,12 +78,14 @@ export function AppRoot({ controller }: { controller: AppController }) {
     case 'ready':
       return (
         <SelfTrackerProvider engine={state.session.engine} queryClient={queryClient!}>
-          <TrackerScreen
-            session={state.session}
-            onSignOut={() => void controller.signOut()}
-            onSignInAgain={() => void controller.signOut(SIGN_IN_AGAIN)}
-            onDeleteAccount={(password, keepLocal) => controller.deleteAccount(password, keepLocal)}
-          />
+          <Suspense fallback={opening}>
+            <TrackerScreen
+              session={state.session}
+              onSignOut={() => void controller.signOut()}
+              onSignInAgain={() => void controller.signOut(SIGN_IN_AGAIN)}
+              onDeleteAccount={(password, keepLocal) => controller.deleteAccount(password, keepLocal)}
+            />
+          </Suspense>
         </SelfTrackerProvider>
       );
   }

@@ -45,6 +45,38 @@ const NO_TASKS: readonly Task[] = Object.freeze([]);
  * archived projects' tasks are left out. Deleting or completing a task offers Undo (undo-toast.tsx); the keys of
  * task-keys.ts select rows and act on the selected one.
  */
+/** Rows in the first frame of a long list, and how many more each following frame adds. */
+const FIRST_SLICE = 60;
+const NEXT_SLICE = 60;
+
+/**
+ * How many rows to render: a long list's first appearance is built over several frames (the first ones at once,
+ * then a slice per frame) so that no frame blocks input for long; once the whole list has been shown, every row
+ * renders at once (a new task appears in the same frame).
+ */
+function useFirstRenderInSlices(total: number): number {
+  const [count, setCount] = useState(FIRST_SLICE);
+  // An empty list is not yet "shown": the rows usually arrive a moment after the first render.
+  const complete = total > 0 && count >= total;
+  const [whole, setWhole] = useState(false);
+  useEffect(() => {
+    if (whole) return;
+    if (complete) {
+      setWhole(true);
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setCount((c) => c + NEXT_SLICE), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [count, complete, whole]);
+  return whole ? total : Math.min(count, total);
+}
+
 export function TaskList({
   projectFilter,
   onProjectFilter,
@@ -87,6 +119,7 @@ export function TaskList({
   const shown = useMemo(() => (showDone ? [...main, ...folded] : main), [showDone, main, folded]);
   const selection = useTaskKeys(list, shown);
   const actions = useTaskActions(useFocusFollowing(section, main, folded), selection.leaving);
+  const rendered = useFirstRenderInSlices(main.length + folded.length);
   const ids = useId();
   const panelId = `${ids}-panel`;
   const listId = `${ids}-list`;
@@ -113,7 +146,7 @@ export function TaskList({
         />
         <ul aria-label="Tasks" id={listId} className="task-items" ref={list} onFocus={selection.onFocus}>
           {/* One array, so a row keeps its element (and the focus) as it moves between open and done. */}
-          {[...main, ...folded].map((t, i) => (
+          {[...main, ...folded].slice(0, rendered).map((t, i) => (
             <TaskRow
               key={t.id}
               task={t}
