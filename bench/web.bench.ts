@@ -87,22 +87,25 @@ async function initialSync(h: Harness): Promise<number> {
   return done - started;
 }
 
-async function coldStart(h: Harness): Promise<number> {
+/** Navigation → the first rows painted, and → all of them in the list (a long list is built over a few frames). */
+async function coldStart(h: Harness): Promise<{ first: number; all: number }> {
   const email = `bench-cold-${Date.now()}@example.com`;
   await seedUser(h.baseUrl, email, COLD_ROWS);
   const d = await h.device();
   await signIn(d.page, h.baseUrl, email, PASSWORD, false);
   await waitForRows(d.page, COLD_ROWS);
   await d.page.close();
-  const samples: number[] = [];
+  const first: number[] = [];
+  const all: number[] = [];
   for (let i = 0; i < 3; i++) {
     const page = await d.context.newPage();
     await page.goto(h.baseUrl);
-    samples.push(await waitForRows(page, COLD_ROWS)); // performance.now() counts from navigation start
+    first.push(await waitForRows(page, 1)); // performance.now() counts from navigation start
+    all.push(await waitForRows(page, COLD_ROWS));
     await page.close();
   }
   await d.context.close();
-  return pct(samples, 50);
+  return { first: pct(first, 50), all: pct(all, 50) };
 }
 
 /** Runs each measure in turn and prints its figure at once: one measure failing does not lose the others. */
@@ -162,9 +165,10 @@ async function main() {
       },
     );
     await measure(
-      `cold start: navigation → ${COLD_ROWS.toLocaleString('en-US')} tasks listed (median of 3)`,
+      `cold start with ${COLD_ROWS.toLocaleString('en-US')} tasks: navigation → first rows painted / all listed (median of 3)`,
       async () => {
-        return `${(await coldStart(h)).toFixed(0)} ms`;
+        const { first, all } = await coldStart(h);
+        return `${first.toFixed(0)} ms / ${all.toFixed(0)} ms`;
       },
     );
     m.table();

@@ -56,13 +56,12 @@ const NEXT_SLICE = 60;
  */
 function useFirstRenderInSlices(total: number): number {
   const [count, setCount] = useState(FIRST_SLICE);
-  // An empty list is not yet "shown": the rows usually arrive a moment after the first render.
-  const complete = total > 0 && count >= total;
   const [whole, setWhole] = useState(false);
   useEffect(() => {
     if (whole) return;
-    if (complete) {
-      setWhole(true);
+    if (count >= total) {
+      // An empty list is not yet "shown": the rows usually arrive a moment after the first render.
+      if (total > 0) setWhole(true);
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -73,7 +72,7 @@ function useFirstRenderInSlices(total: number): number {
       cancelAnimationFrame(frame);
       clearTimeout(timer);
     };
-  }, [count, complete, whole]);
+  }, [count, total, whole]);
   return whole ? total : Math.min(count, total);
 }
 
